@@ -1,0 +1,230 @@
+"""Settings: patronguard.yaml validated by pydantic, secrets from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from playbooks.yamlfile import FileProblems, Problem, load_yaml, problems_from_validation
+
+STARTER_CONFIG = Path(__file__).with_name("starter.yaml")
+DEFAULT_DB = Path("patronguard.db")
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdwy])\s*$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Read `90s`, `5m`, `2h`, `30d`, `2w` or `3y` (a year is 365 days)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("expected a duration such as 90s, 5m, 2h or 30d")
+    if isinstance(value, int | float):
+        raise ValueError(f"add a unit to {value}: for example {value}s, {value}m or {value}d")
+    match = _DURATION.match(value)
+    if not match:
+        raise ValueError(f"'{value}' is not a duration; write it like 90s, 5m, 2h or 30d")
+    return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("y", _UNITS["y"]), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(_Strict):
+    """A person PatronGuard can page: an officer or counsel."""
+
+    name: str = Field(min_length=1, max_length=80)
+    role: str = Field(default="", max_length=80)
+    slack_id: str | None = None
+    teams_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    @field_validator("slack_id")
+    @classmethod
+    def _slack_id_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
+            raise ValueError(
+                f"'{value}' is not a Slack member id; copy it from the person's Slack "
+                "profile (⋮ → Copy member ID), it looks like U024BE7LH"
+            )
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"'{value}' is not an email address")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_shape(cls, value: str | int | None) -> str | None:
+        if value is None:
+            return None
+        if len(re.sub(r"\D", "", str(value))) < 7:
+            raise ValueError('write the phone number in full, in quotes, e.g. "+1 555 010 0199"')
+        return str(value)
+
+    @property
+    def key(self) -> str:
+        """A stable identifier for this person inside PatronGuard's tables."""
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+
+    @property
+    def chat_channels(self) -> list[str]:
+        return [c for c, v in (("slack", self.slack_id), ("teams", self.teams_id)) if v]
+
+
+class Library(_Strict):
+    name: str = Field(min_length=1, max_length=120)
+    timezone: str = "America/New_York"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not a time zone; use a name such as America/Chicago"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Escalation(_Strict):
+    ack_timeout: Duration = timedelta(minutes=5)
+    repeats: int = Field(default=2, ge=1, le=10)
+    retry_backoff: Duration = timedelta(seconds=15)
+    retry_backoff_max: Duration = timedelta(minutes=5)
+
+    @field_validator("ack_timeout")
+    @classmethod
+    def _reasonable_timeout(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=1) or value > timedelta(hours=2):
+            raise ValueError("ack_timeout must be between 1s and 2h; 5m is usual")
+        return value
+
+
+class Retention(_Strict):
+    cases: Duration = timedelta(days=30)
+    drills: Duration = timedelta(hours=24)
+    demands: Duration = timedelta(days=3 * 365)
+    purge_every: Duration = timedelta(hours=1)
+    vacuum_every: Duration = timedelta(days=7)
+
+
+class SlackOptions(_Strict):
+    command: str = "/records-request"
+
+    @field_validator("command")
+    @classmethod
+    def _command_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"/[a-z0-9_-]{1,31}", value):
+            raise ValueError("the command must look like /records-request (lowercase, no spaces)")
+        return value
+
+
+class TeamsOptions(_Strict):
+    pass
+
+
+class Settings(_Strict):
+    """Everything a library configures, validated; see bot/starter.yaml for the annotated form."""
+
+    library: Library
+    officers: list[Contact] = Field(min_length=1)
+    counsel: Contact | None = None
+    escalation: Escalation = Escalation()
+    retention: Retention = Retention()
+    playbooks: list[Path] = []
+    database: Path | None = None
+    slack: SlackOptions = SlackOptions()
+    teams: TeamsOptions = TeamsOptions()
+
+    @model_validator(mode="after")
+    def _officers_distinct_and_reachable(self) -> Settings:
+        seen: dict[str, int] = {}
+        for index, officer in enumerate(self.officers):
+            if officer.key in seen:
+                raise ValueError(
+                    f"officers[{index}] has the same name as officers[{seen[officer.key]}]; "
+                    "give each officer a distinct name"
+                )
+            seen[officer.key] = index
+        return self
+
+    def officer(self, key: str) -> Contact | None:
+        return next((o for o in self.officers if o.key == key), None)
+
+    def everyone_to_phone(self) -> list[Contact]:
+        """Whom staff should phone when nobody acknowledges: officers, then counsel."""
+        people = [o for o in self.officers if o.phone]
+        if self.counsel and self.counsel.phone:
+            people.append(self.counsel)
+        return people
+
+
+def config_path(explicit: str | os.PathLike | None) -> Path | None:
+    raw = explicit or os.environ.get("PATRONGUARD_CONFIG")
+    return Path(raw) if raw else None
+
+
+def load_settings(path: Path) -> Settings:
+    """Load and validate a config file; raise FileProblems listing every mistake at once."""
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        raise FileProblems([Problem(str(path), "", 1, "the file must be a mapping of keys")])
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise FileProblems(problems_from_validation(str(path), exc, lines)) from None
+    base = path.resolve().parent
+    resolved = [p if p.is_absolute() else base / p for p in settings.playbooks]
+    db = settings.database
+    if db is not None and not db.is_absolute():
+        db = base / db
+    return settings.model_copy(update={"playbooks": resolved, "database": db})
+
+
+def load_default_settings() -> Settings:
+    """The embedded sample library the demo runs on."""
+    return load_settings(STARTER_CONFIG)
+
+
+def database_path(settings: Settings, explicit: str | os.PathLike | None = None) -> Path:
+    raw = explicit or os.environ.get("PATRONGUARD_DB")
+    if raw:
+        return Path(raw)
+    return settings.database or DEFAULT_DB

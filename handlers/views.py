@@ -1,0 +1,119 @@
+"""Platform-neutral views: what handlers return and every channel knows how to render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Action ids carried by buttons; channels pass them back unchanged.
+ACK_PAGE = "ack_page"
+STEP_DONE = "step_done"
+STEP_NOT_APPLICABLE = "step_na"
+OPEN_INTAKE = "open_intake"
+OPEN_CLOSE = "open_close"
+OPEN_CASE = "open_case"
+REPORT = "report"
+RELEASE_HOLD = "release_hold"
+ACTIONS = (ACK_PAGE, STEP_DONE, STEP_NOT_APPLICABLE, OPEN_INTAKE, OPEN_CLOSE, OPEN_CASE, REPORT,
+           RELEASE_HOLD)
+
+INFO = "info"
+WARNING = "warning"
+REFUSAL = "refusal"
+SUCCESS = "success"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+    value: str = ""
+    style: str | None = None  # "primary" or "danger"
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    lines: tuple[str, ...]
+    bulleted: bool = True
+
+
+@dataclass(frozen=True)
+class StepItem:
+    number: int
+    step_id: str
+    title: str
+    actor: str
+    state: str  # pending, done, not_applicable
+    wording: str
+    state_note: str = ""
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: str  # choice, text, yes_no
+    choices: tuple[Choice, ...] = ()
+    required: bool = True
+    max_length: int | None = None
+    hint: str | None = None
+    initial: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    form_id: str  # intake or close
+    title: str
+    submit_label: str
+    case_id: str
+    fields: tuple[FormField, ...]
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class View:
+    """One message or card: a title, a few short sections, facts, steps and buttons."""
+
+    title: str
+    lines: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    steps: tuple[StepItem, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str = ""
+    tone: str = INFO
+    banner: str = ""  # DRILL, RESTRICTED or URGENT: shown first, on every surface
+    case_id: str | None = None
+
+    def plain_text(self) -> str:
+        """A one-paragraph fallback for notifications and screen readers."""
+        head = f"[{self.banner}] " if self.banner else ""
+        return head + " ".join((self.title, *self.lines[:1])).strip()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler returns: the view for the person acting, and an optional form."""
+
+    view: View
+    form: Form | None = None
+    case_id: str | None = None
+    refused: bool = False
+    extra: tuple[View, ...] = field(default=())
+
+
+def refusal(message: str, *, title: str = "Not allowed", case_id: str | None = None) -> Reply:
+    return Reply(View(title=title, lines=(message,), tone=REFUSAL, case_id=case_id), refused=True)

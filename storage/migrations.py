@@ -1,0 +1,100 @@
+"""The schema, as registered migrations. No table has a column for message text or patrons."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("patronguard")
+
+# Written as SQL because sqlite-utils' create() cannot say ON DELETE CASCADE,
+# and purging a case must take every row that belongs to it.
+_CORE_TABLES = """
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    opened_at TEXT NOT NULL,
+    drill INTEGER NOT NULL DEFAULT 0,
+    channel TEXT NOT NULL,            -- slack, teams or console: where the reporter is
+    reporter_id TEXT NOT NULL,        -- the staff member's chat id, to answer them
+    reporter_ref TEXT,                -- JSON: where the reporter's case card lives
+    status TEXT NOT NULL DEFAULT 'open',
+    presented TEXT NOT NULL DEFAULT 'not_sure',
+    requester_kind TEXT,
+    record_category TEXT,
+    waiting_now INTEGER,
+    agency TEXT,                      -- redacted before it is stored
+    restricted INTEGER NOT NULL DEFAULT 0,
+    legal_hold INTEGER NOT NULL DEFAULT 0,
+    hold_released_at TEXT,
+    hold_released_by TEXT,
+    intake_at TEXT,
+    acknowledged_at TEXT,
+    acknowledged_by TEXT,
+    closed_at TEXT,
+    closed_by TEXT,
+    outcome TEXT,
+    purge_after TEXT,
+    chain TEXT NOT NULL               -- JSON list of officer keys, frozen at opening
+);
+CREATE TABLE case_steps (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    step_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    by_user TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (case_id, step_id)
+);
+CREATE TABLE case_events (
+    id INTEGER PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    code TEXT,
+    by_user TEXT
+);
+CREATE INDEX case_events_case ON case_events(case_id);
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    dedup_key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,               -- page, counsel, exhausted, acknowledged
+    recipient TEXT NOT NULL,          -- an officer key, "counsel" or "reporter"
+    channel TEXT NOT NULL,
+    round INTEGER NOT NULL DEFAULT 0,
+    position INTEGER NOT NULL DEFAULT 0,
+    due_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued',   -- queued, sent, cancelled, failed
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    sent_at TEXT,
+    delivery_ref TEXT,                -- JSON: where the delivered message is, to update it
+    last_error TEXT,                  -- an error kind, never a message body
+    update_of INTEGER REFERENCES pages(id) ON DELETE CASCADE  -- the message this one edits
+);
+CREATE INDEX pages_due ON pages(status, next_attempt_at);
+CREATE INDEX pages_case ON pages(case_id);
+CREATE TABLE demands (
+    id INTEGER PRIMARY KEY,
+    case_id TEXT UNIQUE REFERENCES cases(id) ON DELETE SET NULL,
+    logged_at TEXT NOT NULL,
+    month TEXT NOT NULL,
+    drill INTEGER NOT NULL DEFAULT 0,
+    requester_kind TEXT,
+    presented TEXT NOT NULL,
+    agency TEXT,
+    record_category TEXT,
+    outcome TEXT
+);
+CREATE TABLE seen_events (
+    key TEXT PRIMARY KEY,
+    case_id TEXT,
+    seen_at TEXT NOT NULL
+);
+"""
+
+
+@migrations()
+def m001_core_tables(db: Database) -> None:
+    for statement in _CORE_TABLES.split(";"):
+        if statement.strip():
+            db.execute(statement)

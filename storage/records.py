@@ -1,0 +1,96 @@
+"""Typed rows, so callers never see column names."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+def _from_row(cls, row: dict[str, Any]):
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in row.items() if k in names})
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    id: str
+    opened_at: str
+    drill: int
+    channel: str
+    reporter_id: str
+    reporter_ref: str | None
+    status: str
+    presented: str
+    requester_kind: str | None
+    record_category: str | None
+    waiting_now: int | None
+    agency: str | None
+    restricted: int
+    legal_hold: int
+    hold_released_at: str | None
+    hold_released_by: str | None
+    intake_at: str | None
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    closed_at: str | None
+    closed_by: str | None
+    outcome: str | None
+    purge_after: str | None
+    chain: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CaseRecord:
+        return _from_row(cls, row)
+
+    @property
+    def officer_chain(self) -> list[str]:
+        return json.loads(self.chain)
+
+    @property
+    def reporter_location(self) -> dict[str, Any]:
+        return json.loads(self.reporter_ref) if self.reporter_ref else {}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def on_hold(self) -> bool:
+        return bool(self.legal_hold) and self.hold_released_at is None
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    id: int
+    case_id: str
+    dedup_key: str
+    kind: str
+    recipient: str
+    channel: str
+    round: int
+    position: int
+    due_at: str
+    status: str
+    attempts: int
+    next_attempt_at: str
+    sent_at: str | None
+    delivery_ref: str | None
+    last_error: str | None
+    update_of: int | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> PageRecord:
+        return _from_row(cls, row)
+
+    @property
+    def delivered_to(self) -> dict[str, Any]:
+        return json.loads(self.delivery_ref) if self.delivery_ref else {}
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    step_id: str
+    state: str
+    by_user: str | None
+    at: str
