@@ -56,6 +56,9 @@ def display_name(settings: Settings, actor_ref: str | None) -> str:
     if not actor_ref or ":" not in actor_ref:
         return "someone"
     channel, user_id = actor_ref.split(":", 1)
+    if channel == "officer":  # acknowledged on that officer's behalf
+        named = settings.officer(user_id)
+        return named.name if named else "an officer"
     actor = Actor(channel, user_id)
     person = officer_for(settings, actor)
     if person is None and settings.counsel and _matches(settings.counsel, actor):

@@ -45,14 +45,25 @@ def queue_escalation(
             due = to_text(now + timeout * slot)
             for channel in _channels_for(officer, page_channels):
                 pages.queue_page(
-                    db, case_id=case_id, dedup_key=f"{case_id}:page:{round_}:{position}:{channel}",
-                    kind="page", recipient=key, channel=channel, due_at=due, round=round_,
+                    db,
+                    case_id=case_id,
+                    dedup_key=f"{case_id}:page:{round_}:{position}:{channel}",
+                    kind="page",
+                    recipient=key,
+                    channel=channel,
+                    due_at=due,
+                    round=round_,
                     position=position,
                 )
             slot += 1
     pages.queue_page(
-        db, case_id=case_id, dedup_key=f"{case_id}:exhausted", kind="exhausted",
-        recipient="reporter", channel="reporter", due_at=to_text(now + timeout * slot),
+        db,
+        case_id=case_id,
+        dedup_key=f"{case_id}:exhausted",
+        kind="exhausted",
+        recipient="reporter",
+        channel="reporter",
+        due_at=to_text(now + timeout * slot),
     )
 
 
@@ -62,10 +73,15 @@ def queue_counsel(
     counsel = settings.counsel
     if counsel is None:
         return
-    for channel in [c for c in counsel.chat_channels if c in page_channels]:
+    for channel in _channels_for(counsel, page_channels):
         pages.queue_page(
-            db, case_id=case_id, dedup_key=f"{case_id}:counsel:{channel}", kind="counsel",
-            recipient="counsel", channel=channel, due_at=to_text(now),
+            db,
+            case_id=case_id,
+            dedup_key=f"{case_id}:counsel:{channel}",
+            kind="counsel",
+            recipient="counsel",
+            channel=channel,
+            due_at=to_text(now),
         )
 
 
@@ -74,14 +90,25 @@ def queue_reporter_card(db: Database, case: CaseRecord, now: datetime) -> None:
     existing = pages.latest_sent(db, case.id, "card", "reporter")
     if existing is None:
         pages.queue_page(
-            db, case_id=case.id, dedup_key=f"{case.id}:card", kind="card",
-            recipient="reporter", channel="reporter", due_at=to_text(now),
+            db,
+            case_id=case.id,
+            dedup_key=f"{case.id}:card",
+            kind="card",
+            recipient="reporter",
+            channel="reporter",
+            due_at=to_text(now),
         )
         return
     stamp = to_text(now)
     pages.queue_page(
-        db, case_id=case.id, dedup_key=f"{case.id}:refresh:{stamp}", kind="refresh",
-        recipient="reporter", channel="reporter", due_at=stamp, update_of=existing.id,
+        db,
+        case_id=case.id,
+        dedup_key=f"{case.id}:refresh:{stamp}",
+        kind="refresh",
+        recipient="reporter",
+        channel="reporter",
+        due_at=stamp,
+        update_of=existing.id,
     )
 
 
@@ -89,13 +116,23 @@ def queue_acknowledgement(db: Database, case: CaseRecord, now: datetime) -> None
     """Tell the reporter, and turn every page already delivered into 'acknowledged by'."""
     stamp = to_text(now)
     pages.queue_page(
-        db, case_id=case.id, dedup_key=f"{case.id}:acknowledged", kind="acknowledged",
-        recipient="reporter", channel="reporter", due_at=stamp,
+        db,
+        case_id=case.id,
+        dedup_key=f"{case.id}:acknowledged",
+        kind="acknowledged",
+        recipient="reporter",
+        channel="reporter",
+        due_at=stamp,
     )
     for page in pages.pages_for_case(db, case.id):
         if page.kind in ("page", "counsel") and page.status == "sent":
             pages.queue_page(
-                db, case_id=case.id, dedup_key=f"{case.id}:ack_update:{page.id}",
-                kind="ack_update", recipient=page.recipient, channel=page.channel,
-                due_at=stamp, update_of=page.id,
+                db,
+                case_id=case.id,
+                dedup_key=f"{case.id}:ack_update:{page.id}",
+                kind="ack_update",
+                recipient=page.recipient,
+                channel=page.channel,
+                due_at=stamp,
+                update_of=page.id,
             )

@@ -65,21 +65,31 @@ def intake_form(services: Services, case_id: str) -> v.Form:
         intro="Categories only: never a library user's name, card number or what they read.",
         fields=(
             v.FormField(
-                "presented", "What did they present?", "choice",
+                "presented",
+                "What did they present?",
+                "choice",
                 tuple(v.Choice(k, p.label) for k, p in pb.presentations.items()),
             ),
             v.FormField(
-                "requester_kind", "Who is asking?", "choice",
+                "requester_kind",
+                "Who is asking?",
+                "choice",
                 tuple(v.Choice(k, label) for k, label in pb.requester_kinds.items()),
             ),
             v.FormField("waiting_now", "Is the requester waiting now?", "yes_no"),
             v.FormField(
-                "record_category", "What kind of record do they want?", "choice",
+                "record_category",
+                "What kind of record do they want?",
+                "choice",
                 tuple(v.Choice(k, label) for k, label in pb.record_categories.items()),
             ),
             v.FormField(
-                "agency", "Agency or organisation (optional)", "text", required=False,
-                max_length=80, hint="For example: County Sheriff. No personal details.",
+                "agency",
+                "Agency or organisation (optional)",
+                "text",
+                required=False,
+                max_length=80,
+                hint="For example: County Sheriff. No personal details.",
             ),
         ),
     )
@@ -93,7 +103,9 @@ def close_form(services: Services, case_id: str) -> v.Form:
         case_id=case_id,
         fields=(
             v.FormField(
-                "outcome", "Outcome", "choice",
+                "outcome",
+                "Outcome",
+                "choice",
                 tuple(v.Choice(k, label) for k, label in services.playbook.outcomes.items()),
             ),
         ),
@@ -130,8 +142,14 @@ def case_card(
             )
         items.append(
             v.StepItem(
-                item.step.number, item.step.id, item.step.title, item.step.actor, item.state,
-                item.wording, note, buttons,
+                item.step.number,
+                item.step.id,
+                item.step.title,
+                item.step.actor,
+                item.state,
+                item.wording,
+                note,
+                buttons,
             )
         )
     lines = []
@@ -154,7 +172,9 @@ def _case_facts(services: Services, case: CaseRecord) -> tuple[v.Fact, ...]:
     facts = [v.Fact("Status", "Open" if case.is_open else "Closed")]
     if case.acknowledged_at:
         who = display_name(services.settings, case.acknowledged_by)
-        facts.append(v.Fact("Acknowledged", f"{who} at {services.local_time(case.acknowledged_at)}"))
+        facts.append(
+            v.Fact("Acknowledged", f"{who} at {services.local_time(case.acknowledged_at)}")
+        )
     else:
         facts.append(v.Fact("Acknowledged", "Not yet: the officer is being paged"))
     if case.requester_kind:
@@ -164,7 +184,9 @@ def _case_facts(services: Services, case: CaseRecord) -> tuple[v.Fact, ...]:
     if case.waiting_now is not None:
         facts.append(v.Fact("Waiting now", "Yes" if case.waiting_now else "No"))
     if case.record_category:
-        facts.append(v.Fact("Records sought", pb.record_categories.get(case.record_category, "Other")))
+        facts.append(
+            v.Fact("Records sought", pb.record_categories.get(case.record_category, "Other"))
+        )
     facts.append(v.Fact("Reported", services.local_time(case.opened_at)))
     if case.on_hold:
         facts.append(v.Fact("Legal hold", "On hold: not purged until an officer releases it"))

@@ -13,8 +13,16 @@ OPEN_CLOSE = "open_close"
 OPEN_CASE = "open_case"
 REPORT = "report"
 RELEASE_HOLD = "release_hold"
-ACTIONS = (ACK_PAGE, STEP_DONE, STEP_NOT_APPLICABLE, OPEN_INTAKE, OPEN_CLOSE, OPEN_CASE, REPORT,
-           RELEASE_HOLD)
+ACTIONS = (
+    ACK_PAGE,
+    STEP_DONE,
+    STEP_NOT_APPLICABLE,
+    OPEN_INTAKE,
+    OPEN_CLOSE,
+    OPEN_CASE,
+    REPORT,
+    RELEASE_HOLD,
+)
 
 INFO = "info"
 WARNING = "warning"

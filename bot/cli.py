@@ -1,0 +1,121 @@
+"""The `patronguard` command."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from bot import config as cfg
+from bot.checks import check_problems
+from playbooks.yamlfile import FileProblems
+
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: $PATRONGUARD_CONFIG, else ./patronguard.yaml).",
+)
+
+
+def load_settings_or_exit(config_file: Path | None) -> cfg.Settings:
+    path = resolve_config(config_file)
+    try:
+        return cfg.load_settings(path)
+    except FileProblems as exc:
+        for problem in exc.problems:
+            click.secho(str(problem), fg="red", err=True)
+        click.echo("Run `patronguard check` for details.", err=True)
+        sys.exit(1)
+
+
+def resolve_config(config_file: Path | None) -> Path:
+    return cfg.config_path(config_file) or Path("patronguard.yaml")
+
+
+@click.group()
+@click.version_option(package_name="patronguard")
+def cli() -> None:
+    """PatronGuard: help library staff handle demands for patron records.
+
+    Example:
+
+        patronguard init && patronguard check && patronguard serve
+    """
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="patronguard.yaml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented starter config file to PATH (default ./patronguard.yaml).
+
+    Example:
+
+        patronguard init && $EDITOR patronguard.yaml
+    """
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} already exists; use --force to overwrite it")
+    path.write_text(cfg.STARTER_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    click.echo(f"Wrote {path}. Edit the library and officers, then run `patronguard check`.")
+
+
+@cli.command()
+@CONFIG_OPTION
+def check(config_file: Path | None) -> None:
+    """Validate the config and playbooks; list every problem at once (exit 1 if any).
+
+    Example:
+
+        patronguard check --config /etc/patronguard/patronguard.yaml
+    """
+    path = resolve_config(config_file)
+    errors, warnings = check_problems(path, os.environ)
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow")
+    for error in errors:
+        click.secho(f"error: {error}", fg="red")
+    if errors:
+        click.echo(f"{len(errors)} problem(s) to fix in {path}.")
+        sys.exit(1)
+    click.secho(f"{path}: OK" + (f" ({len(warnings)} warning(s))" if warnings else ""), fg="green")
+
+
+@cli.command()
+@click.option(
+    "--scenario",
+    type=click.Choice(["verbal", "subpoena", "warrant", "gagged", "emergency", "threat"]),
+    help="Run one scenario unattended; exit 1 if anything fails.",
+)
+@click.option(
+    "--db",
+    "db_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the demo database here (default: a temporary file, deleted after).",
+)
+def demo(scenario: str | None, db_file: Path | None) -> None:
+    """Show the whole job in the terminal, on a sample library, with no accounts.
+
+    Example:
+
+        patronguard demo --scenario warrant
+    """
+    from bot.demo import run_demo
+
+    settings = cfg.load_default_settings()
+    if db_file is not None:
+        failures = run_demo(settings, db_file, scenario)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            failures = run_demo(settings, Path(folder) / "demo.db", scenario)
+    if failures:
+        click.secho(f"Demo failed: {len(failures)} check(s) did not hold.", fg="red", err=True)
+        sys.exit(1)
+    click.secho("Demo complete.", fg="green")
+
+
+def main() -> None:
+    cli(prog_name="patronguard")

@@ -1,0 +1,210 @@
+"""The pager: delivers the outbox through notifiers, with backoff; resumes after restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from handlers import views as v
+from handlers.actors import Actor, role_of
+from handlers.page_views import (
+    acknowledged_notice,
+    acknowledged_page,
+    exhausted_notice,
+    officer_page,
+)
+from handlers.presenters import case_card
+from handlers.services import Services
+from storage import cases, pages
+from storage.records import CaseRecord, PageRecord, StepRecord
+from storage.timefmt import to_text
+
+log = logging.getLogger("patronguard.pager")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to send (or to edit, when `update_ref` says where the old one is)."""
+
+    page_id: int
+    case_id: str
+    kind: str
+    channel: str
+    address: str  # the recipient's chat id, or the reporter's id on the case's channel
+    view: v.View
+    update_ref: dict[str, Any] | None = None
+    drill: bool = False
+    restricted: bool = False
+
+
+class DeliveryFailed(Exception):
+    """A notifier could not deliver. `permanent` ones are not retried."""
+
+    def __init__(self, kind: str, *, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(kind)
+        self.kind = kind
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Notifier(Protocol):
+    channel: str
+
+    async def deliver(self, delivery: Delivery) -> dict[str, Any] | None:
+        """Send or update; return where the message now is (for later edits)."""
+        ...
+
+
+class Pager:
+    """Sends due outbox rows; `run_once` for tests with a fake clock, `run` inside serve."""
+
+    def __init__(self, services: Services, notifiers: dict[str, Notifier]):
+        self.services = services
+        self.notifiers = notifiers
+        self._wake = asyncio.Event()
+        self.last_cycle_at: float | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Deliver everything due now; return how many deliveries were attempted."""
+        now = self.services.now_text()
+        due = await self.services.store.run(lambda db: pages.due_pages(db, now))
+        for page in due:
+            await self._deliver(page)
+        self.last_cycle_at = asyncio.get_running_loop().time()
+        return len(due)
+
+    async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
+        """Deliver until `stop` is set, sleeping until the next due row or a wake-up."""
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception as exc:  # the pager must outlive any single failure
+                log.error("pager cycle failed: %s", type(exc).__name__)
+                handled = 0
+            if handled:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+
+    async def _deliver(self, page: PageRecord) -> None:
+        services = self.services
+        case, steps, ref = await services.store.run(
+            lambda db: (
+                cases.get_case(db, page.case_id),
+                cases.step_records(db, page.case_id),
+                _update_ref(db, page),
+            )
+        )
+        if case is None:
+            return
+        channel = case.channel if page.channel == "reporter" else page.channel
+        notifier = self.notifiers.get(channel)
+        if notifier is None:
+            await services.store.run(
+                lambda db: pages.mark_failed(db, page.id, error_kind="channel_not_enabled")
+            )
+            log.warning("case %s: no %s notifier for page %s", case.id, channel, page.id)
+            return
+        if page.update_of is not None and ref is None:
+            # Nothing to edit (the original was never delivered): nothing to do.
+            await services.store.run(
+                lambda db: pages.mark_sent(db, page.id, at=services.now_text(), delivery_ref=None)
+            )
+            return
+        delivery = Delivery(
+            page_id=page.id,
+            case_id=case.id,
+            kind=page.kind,
+            channel=channel,
+            address=_address(services, case, page, channel),
+            view=_view_for(services, case, steps, page),
+            update_ref=ref,
+            drill=bool(case.drill),
+            restricted=bool(case.restricted),
+        )
+        if not delivery.address:
+            await services.store.run(
+                lambda db: pages.mark_failed(db, page.id, error_kind="no_address")
+            )
+            return
+        try:
+            where = await notifier.deliver(delivery)
+        except DeliveryFailed as exc:
+            await self._retry_later(page, exc)
+            return
+        except Exception as exc:  # a notifier bug must not stop other pages
+            await self._retry_later(page, DeliveryFailed(type(exc).__name__))
+            return
+        at = services.now_text()
+        await services.store.run(lambda db: pages.mark_sent(db, page.id, at=at, delivery_ref=where))
+        log.info("case %s: %s delivered via %s", case.id, page.kind, channel)
+
+    async def _retry_later(self, page: PageRecord, exc: DeliveryFailed) -> None:
+        services = self.services
+        if exc.permanent:
+            await services.store.run(lambda db: pages.mark_failed(db, page.id, error_kind=exc.kind))
+            log.warning("case %s: page %s failed permanently (%s)", page.case_id, page.id, exc.kind)
+            return
+        esc = services.settings.escalation
+        backoff = min(esc.retry_backoff * (2 ** min(page.attempts, 16)), esc.retry_backoff_max)
+        if exc.retry_after is not None:
+            backoff = max(backoff, timedelta(seconds=exc.retry_after))
+        when = to_text(services.now() + backoff)
+        await services.store.run(
+            lambda db: pages.mark_retry(db, page.id, next_attempt_at=when, error_kind=exc.kind)
+        )
+        log.warning(
+            "case %s: page %s not delivered (%s); retrying", page.case_id, page.id, exc.kind
+        )
+
+
+def _update_ref(db, page: PageRecord) -> dict[str, Any] | None:
+    if page.update_of is None:
+        return None
+    original = pages.get_page(db, page.update_of)
+    return original.delivered_to if original and original.delivery_ref else None
+
+
+def _address(services: Services, case: CaseRecord, page: PageRecord, channel: str) -> str:
+    if page.recipient == "reporter":
+        return case.reporter_id
+    person = (
+        services.settings.counsel
+        if page.recipient == "counsel"
+        else services.settings.officer(page.recipient)
+    )
+    if person is None:
+        return ""
+    if channel == "slack":
+        return person.slack_id or ""
+    if channel == "teams":
+        return person.teams_id or ""
+    if channel == "email":
+        return person.email or ""
+    return person.key
+
+
+def _view_for(
+    services: Services, case: CaseRecord, steps: dict[str, StepRecord], page: PageRecord
+) -> v.View:
+    if page.kind == "page":
+        return officer_page(services, case)
+    if page.kind == "counsel":
+        return officer_page(services, case, to_counsel=True)
+    if page.kind == "ack_update":
+        return acknowledged_page(services, case)
+    if page.kind == "acknowledged":
+        return acknowledged_notice(services, case)
+    if page.kind == "exhausted":
+        return exhausted_notice(services, case)
+    # card and refresh: the reporter's own view of the case
+    reporter = Actor(case.channel, case.reporter_id)
+    return case_card(services, case, steps, viewer_role=role_of(services.settings, reporter))

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from handlers.acknowledge import acknowledge_page
+from handlers.cases import report_inquiry
+from storage import pages
+from tests.conftest import minutes
+
+
+async def test_report_queues_first_page_in_same_transaction_and_pages_at_once(
+    services, pager, notifier, staff, settings
+):
+    reply = await report_inquiry(services, staff)
+    queued = services.store.call(lambda db: pages.pages_for_case(db, reply.case_id))
+    assert queued and all(p.status == "queued" for p in queued)
+    assert reply.form is not None and reply.form.form_id == "intake"
+    assert "is being paged now" in " ".join(reply.view.lines)
+    await pager.run_once()
+    first = settings.officers[0].key
+    assert notifier.kinds_to(first) == ["page"]
+    assert notifier.kinds_to(settings.officers[1].key) == []
+
+
+async def test_no_acknowledgement_escalates_to_next_officer_then_repeats(
+    services, pager, notifier, staff, settings, clock
+):
+    await report_inquiry(services, staff)
+    keys = [o.key for o in settings.officers]
+    await pager.run_once()
+    clock.advance(minutes(4.9))
+    await pager.run_once()
+    assert [d.address for d in notifier.sent] == [keys[0]]
+    clock.advance(minutes(0.1))
+    await pager.run_once()
+    assert [d.address for d in notifier.sent] == keys[:2]
+    clock.advance(minutes(5))
+    await pager.run_once()
+    clock.advance(minutes(5))  # second round starts again at the top
+    await pager.run_once()
+    assert [d.address for d in notifier.sent] == [*keys, keys[0]]
+
+
+async def test_exhausted_chain_tells_reporter_whom_to_phone(
+    services, pager, notifier, staff, settings, clock
+):
+    await report_inquiry(services, staff)
+    slots = len(settings.officers) * settings.escalation.repeats
+    for _ in range(slots):
+        await pager.run_once()
+        clock.advance(settings.escalation.ack_timeout)
+    await pager.run_once()
+    notice = [d for d in notifier.sent if d.kind == "exhausted"]
+    assert len(notice) == 1 and notice[0].address == staff.user_id
+    text = " ".join(notice[0].view.lines)
+    assert settings.officers[0].phone in text and settings.counsel.phone in text
+
+
+async def test_acknowledgement_stops_escalation_and_tells_everyone(
+    services, pager, notifier, staff, officer, settings, clock
+):
+    reply = await report_inquiry(services, staff)
+    await pager.run_once()
+    ack = await acknowledge_page(services, officer, reply.case_id)
+    assert not ack.refused and "acknowledged by Dana Whitfield" in ack.view.title
+    await pager.run_once()
+    for _ in range(10):
+        clock.advance(settings.escalation.ack_timeout)
+        await pager.run_once()
+    kinds = [d.kind for d in notifier.sent]
+    assert kinds.count("page") == 1
+    assert "exhausted" not in kinds
+    assert sorted(notifier.kinds_to(staff.user_id)) == ["acknowledged", "card"]
+    updated = [d for d in notifier.sent if d.kind == "ack_update"]
+    assert updated and updated[0].update_ref == {"n": 1}  # edits the page it was sent as
+
+
+async def test_acknowledging_twice_is_harmless(services, pager, staff, officer, second_officer):
+    reply = await report_inquiry(services, staff)
+    await acknowledge_page(services, officer, reply.case_id)
+    again = await acknowledge_page(services, second_officer, reply.case_id)
+    assert "already acknowledged by Dana Whitfield" in again.view.title
+
+
+async def test_staff_cannot_acknowledge(services, staff):
+    reply = await report_inquiry(services, staff)
+    refused = await acknowledge_page(services, staff, reply.case_id)
+    assert refused.refused and "Only the responsible officer" in refused.view.lines[0]
+
+
+async def test_failed_delivery_is_retried_with_backoff_not_lost(
+    services, pager, notifier, staff, clock
+):
+    from handlers.pager import DeliveryFailed
+
+    notifier.failures = [
+        DeliveryFailed("server_error"),
+        DeliveryFailed("ratelimited", retry_after=40),
+    ]
+    await report_inquiry(services, staff)
+    await pager.run_once()
+    assert notifier.sent == []
+    clock.advance(15)
+    await pager.run_once()  # second failure asks for 40s
+    clock.advance(30)
+    await pager.run_once()
+    assert notifier.sent == []
+    clock.advance(10)
+    await pager.run_once()
+    assert [d.kind for d in notifier.sent] == ["page"]

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from storage.db import StorageUnavailable, connect, pragma_values
+from storage.writer import Store
+
+# Words that would mean a column could hold message text or a patron's identity.
+FORBIDDEN = re.compile(r"text|message|body|content|patron|name|card|barcode|title|address|note")
+
+
+def test_every_connection_sets_the_pragmas(db_path):
+    db = connect(db_path)
+    assert pragma_values(db) == {
+        "journal_mode": "wal",
+        "synchronous": 2,
+        "secure_delete": 1,
+        "foreign_keys": 1,
+    }
+
+
+def test_migrations_apply_once_and_reopen_cleanly(db_path):
+    connect(db_path).conn.close()
+    db = connect(db_path)
+    applied = [r["name"] for r in db["_sqlite_migrations"].rows]
+    assert applied == ["m001_core_tables"]
+
+
+def test_schema_has_no_column_for_message_text_or_patrons(db_path):
+    db = connect(db_path)
+    for table in db.tables:
+        if table.name.startswith("_"):
+            continue
+        for column in table.columns:
+            assert not FORBIDDEN.search(column.name), f"{table.name}.{column.name}"
+
+
+def test_deleting_a_case_deletes_its_steps_events_and_pages(db_path):
+    from storage import cases, pages
+
+    db = connect(db_path)
+    with db.atomic():
+        case_id = cases.insert_case(
+            db,
+            opened_at="2026-01-01T00:00:00.000000Z",
+            drill=False,
+            channel="console",
+            reporter_id="desk",
+            reporter_ref=None,
+            chain=["a"],
+        )
+        cases.set_step_state(db, case_id, "refer", state="done", by_user="x", at="2026")
+        pages.queue_page(
+            db,
+            case_id=case_id,
+            dedup_key="k",
+            kind="page",
+            recipient="a",
+            channel="console",
+            due_at="2026",
+        )
+    db.execute("DELETE FROM cases WHERE id = ?", [case_id])
+    for table in ("case_steps", "case_events", "pages"):
+        assert db[table].count == 0, table
+
+
+async def test_concurrent_writes_go_through_one_writer_without_losing_any(db_path):
+    store = Store(db_path)
+    store.start()
+
+    def add(n: int):
+        return lambda db: db["seen_events"].insert({"key": f"k{n}", "seen_at": "2026"})
+
+    await asyncio.gather(*(store.run(add(n)) for n in range(200)))
+    assert store.call(lambda db: db["seen_events"].count) == 200
+    store.close()
+
+
+async def test_a_failing_transaction_is_rolled_back_whole(db_path):
+    store = Store(db_path)
+
+    def half_then_fail(db):
+        db["seen_events"].insert({"key": "a", "seen_at": "2026"})
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await store.run(half_then_fail)
+    assert store.call(lambda db: db["seen_events"].count) == 0
+    store.close()
+
+
+def test_unwritable_location_gives_a_clear_error(tmp_path):
+    missing = tmp_path / "no" / "such" / "dir" / "p.db"
+    store = Store(missing)
+    with pytest.raises(StorageUnavailable) as caught:
+        store.start()
+    assert "check the disk space and permissions" in str(caught.value)
