@@ -117,5 +117,50 @@ def demo(scenario: str | None, db_file: Path | None) -> None:
     click.secho("Demo complete.", fg="green")
 
 
+@cli.command()
+@CONFIG_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--socket-mode",
+    is_flag=True,
+    help="Connect to Slack over Socket Mode (needs SLACK_APP_TOKEN; no public URL).",
+)
+@click.option(
+    "--db",
+    "db_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
+)
+def serve(
+    config_file: Path | None, host: str, port: int, socket_mode: bool, db_file: Path | None
+) -> None:
+    """Run the bot: Slack at POST /slack/events, Teams at POST /api/messages, GET /healthz.
+
+    Slack is enabled when SLACK_BOT_TOKEN is set; the pager runs inside the server.
+
+    Example:
+
+        SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... patronguard serve --port 3000
+    """
+    import logging
+
+    from aiohttp import web
+
+    from bot.server import StartupError, create_app
+    from storage.db import StorageUnavailable
+
+    settings = load_settings_or_exit(config_file)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        app = create_app(
+            settings, cfg.database_path(settings, db_file), os.environ, socket_mode=socket_mode
+        )
+    except (StartupError, StorageUnavailable, FileProblems) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"PatronGuard listening on http://{host}:{port} (health: /healthz)")
+    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10)
+
+
 def main() -> None:
     cli(prog_name="patronguard")

@@ -98,3 +98,15 @@ def m001_core_tables(db: Database) -> None:
     for statement in _CORE_TABLES.split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+@migrations()
+def m002_conversation_refs(db: Database) -> None:
+    # Teams needs a stored conversation reference to message someone first.
+    db.execute(
+        """CREATE TABLE conversation_refs (
+            user_id TEXT PRIMARY KEY,       -- the Teams user id (29:...)
+            reference TEXT NOT NULL,        -- JSON ConversationReference, no message text
+            updated_at TEXT NOT NULL
+        )"""
+    )
