@@ -162,5 +162,56 @@ def serve(
     web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10)
 
 
+@cli.command()
+@CONFIG_OPTION
+@click.option(
+    "--db",
+    "db_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None:
+    """Delete closed cases, drills and demand-log rows past their retention, for real.
+
+    Cases on legal hold are kept until an officer releases the hold. `serve` runs this on
+    its own every `retention.purge_every`.
+
+    Example:
+
+        patronguard purge --dry-run
+    """
+    import asyncio
+
+    from handlers.retention import purge_expired
+
+    services = open_services(config_file, db_file)
+    try:
+        plan = asyncio.run(purge_expired(services, dry_run=dry_run))
+    finally:
+        services.store.close()
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(
+        f"{verb}: {len(plan.cases)} closed case(s), {len(plan.drills)} drill(s), "
+        f"{plan.demands} demand-log row(s) past retention."
+    )
+    for case_id in plan.cases + plan.drills:
+        click.echo(f"  {case_id}")
+    if plan.held:
+        click.echo(f"Kept on legal hold: {', '.join(plan.held)}")
+
+
+def open_services(config_file: Path | None, db_file: Path | None):
+    """Services for a one-off command, with clear errors for config and database problems."""
+    from bot.runtime import build_services
+    from storage.db import StorageUnavailable
+
+    settings = load_settings_or_exit(config_file)
+    try:
+        return build_services(settings, cfg.database_path(settings, db_file))
+    except (FileProblems, StorageUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def main() -> None:
     cli(prog_name="patronguard")

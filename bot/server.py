@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from bot.config import Settings
 from bot.runtime import build_services
 from handlers.clock import Clock
 from handlers.pager import Notifier, Pager
+from handlers.retention import purge_expired, vacuum_if_due
 from handlers.services import Services
 from storage import pages
 from storage.timefmt import to_text
@@ -91,6 +93,20 @@ async def _start_background(app: web.Application) -> None:
     runtime.tasks.append(
         asyncio.create_task(runtime.pager.run(runtime.stop, idle=runtime.pager_idle))
     )
+    runtime.tasks.append(asyncio.create_task(_maintain(runtime)))
+
+
+async def _maintain(runtime: Runtime) -> None:
+    """Purge on schedule, and vacuum when due, until the server stops."""
+    every = runtime.services.settings.retention.purge_every.total_seconds()
+    while not runtime.stop.is_set():
+        try:
+            await purge_expired(runtime.services)
+            await vacuum_if_due(runtime.services)
+        except Exception as exc:  # maintenance must never take the server down
+            log.error("scheduled purge failed: %s", type(exc).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runtime.stop.wait(), timeout=every)
 
 
 async def _stop_background(app: web.Application) -> None:

@@ -11,11 +11,11 @@ from handlers import escalation
 from handlers import views as v
 from handlers.access import load_case_for, refuse_unless_privileged
 from handlers.actors import Actor, is_privileged, role_of
-from handlers.presenters import case_card, close_form, guidance_view, intake_form
+from handlers.presenters import SUMMARY_MAX, case_card, close_form, guidance_view, intake_form
 from handlers.redact import redact
 from handlers.services import Services
 from playbooks.engine import outstanding_steps
-from storage import cases, demands
+from storage import cases, demands, pages
 from storage.timefmt import to_text
 
 AGENCY_MAX = 80
@@ -205,7 +205,9 @@ async def close_form_for(services: Services, actor: Actor, case_id: str) -> v.Re
     return v.Reply(view=view, form=close_form(services, case_id), case_id=case_id)
 
 
-async def close_case(services: Services, actor: Actor, case_id: str, outcome: str) -> v.Reply:
+async def close_case(
+    services: Services, actor: Actor, case_id: str, outcome: str, *, summary: str = ""
+) -> v.Reply:
     """Officers close a case once its required steps are finished; retention starts then."""
     refused = refuse_unless_privileged(services, actor, "close a case", case_id)
     if refused:
@@ -239,13 +241,12 @@ async def close_case(services: Services, actor: Actor, case_id: str, outcome: st
             closed_by=actor.ref,
             outcome=outcome,
             purge_after=to_text(now + keep),
+            summary=redact(summary, max_length=SUMMARY_MAX) or None,
         )
         cases.record_event(
             db, case_id, at=to_text(now), kind="closed", code=outcome, by_user=actor.ref
         )
         demands.set_demand_outcome(db, case_id, outcome)
-        from storage import pages
-
         pages.cancel_escalation(db, case_id)
         escalation.queue_reporter_card(db, cases.get_case(db, case_id), now)
 

@@ -12,6 +12,7 @@ DRILL_BANNER = "DRILL"
 RESTRICTED_BANNER = "RESTRICTED"
 STATE_LABELS = {"pending": "To do", DONE: "Done", NOT_APPLICABLE: "Not applicable"}
 NOTES_LABEL = "Short note (no patron details)"
+SUMMARY_MAX = 200
 
 
 def banner_for(case: CaseRecord) -> str:
@@ -160,7 +161,7 @@ def case_card(
         lines=tuple(lines),
         facts=_case_facts(services, case),
         steps=tuple(items),
-        buttons=_case_buttons(case, viewer_role),
+        buttons=_case_buttons(case, viewer_role) + _hold_buttons(case, viewer_role),
         footer=pb.disclaimer,
         banner=banner_for(case),
         case_id=case.id,
@@ -192,6 +193,8 @@ def _case_facts(services: Services, case: CaseRecord) -> tuple[v.Fact, ...]:
         facts.append(v.Fact("Legal hold", "On hold: not purged until an officer releases it"))
     if case.outcome:
         facts.append(v.Fact("Outcome", pb.outcomes.get(case.outcome, case.outcome)))
+    if case.summary:
+        facts.append(v.Fact("Note", case.summary))
     return tuple(facts)
 
 
@@ -206,6 +209,12 @@ def _case_buttons(case: CaseRecord, viewer_role: str) -> tuple[v.Button, ...]:
     if is_privileged(viewer_role):
         buttons.append(v.Button("Close case", v.OPEN_CLOSE, case.id))
     return tuple(buttons)
+
+
+def _hold_buttons(case: CaseRecord, viewer_role: str) -> tuple[v.Button, ...]:
+    if case.on_hold and is_privileged(viewer_role):
+        return (v.Button("Release legal hold", v.RELEASE_HOLD, case.id, "danger"),)
+    return ()
 
 
 def taken_over_view(case: CaseRecord) -> v.View:

@@ -110,3 +110,22 @@ def m002_conversation_refs(db: Database) -> None:
             updated_at TEXT NOT NULL
         )"""
     )
+
+
+@migrations()
+def m003_retention(db: Database) -> None:
+    # Counts outlive the rows they summarise, so reports survive purging; nothing else does.
+    db.execute(
+        """CREATE TABLE report_counts (
+            month TEXT NOT NULL,
+            source TEXT NOT NULL,           -- case or demand
+            presented TEXT NOT NULL,
+            requester_kind TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL DEFAULT '',
+            restricted INTEGER NOT NULL DEFAULT 0,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (month, source, presented, requester_kind, outcome, restricted)
+        )"""
+    )
+    db.execute("CREATE TABLE maintenance (task TEXT PRIMARY KEY, last_run_at TEXT NOT NULL)")
+    db.execute("ALTER TABLE cases ADD COLUMN summary TEXT")  # redacted, optional, short

@@ -38,6 +38,7 @@ class CaseRecord:
     outcome: str | None
     purge_after: str | None
     chain: str
+    summary: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CaseRecord:

@@ -91,3 +91,24 @@ def test_interactive_demo_walks_a_person_through(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Case PG-" in result.output and "A subpoena" in result.output
     assert (tmp_path / "d.db").exists()
+
+
+def test_purge_dry_run_and_purge_on_a_config(tmp_path):
+    from click.testing import CliRunner
+
+    config = tmp_path / "patronguard.yaml"
+    assert CliRunner().invoke(cli, ["init", str(config)]).exit_code == 0
+    db = tmp_path / "p.db"
+    dry = CliRunner().invoke(cli, ["purge", "--dry-run", "--config", str(config), "--db", str(db)])
+    assert dry.exit_code == 0, dry.output
+    assert "Would remove: 0 closed case(s), 0 drill(s), 0 demand-log row(s)" in dry.output
+    real = CliRunner().invoke(cli, ["purge", "--config", str(config), "--db", str(db)])
+    assert real.exit_code == 0 and "Removed:" in real.output
+
+
+def test_purge_with_unwritable_database_says_what_to_check(tmp_path):
+    config = tmp_path / "patronguard.yaml"
+    CliRunner().invoke(cli, ["init", str(config)])
+    bad = tmp_path / "missing-dir" / "p.db"
+    result = CliRunner().invoke(cli, ["purge", "--config", str(config), "--db", str(bad)])
+    assert result.exit_code == 1 and "check the disk space and permissions" in result.output
