@@ -10,8 +10,6 @@ from storage.writer import Store
 
 # Words that would mean a column could hold message text or a patron's identity.
 FORBIDDEN = re.compile(r"text|message|body|content|patron|name|card|barcode|title|address|note")
-# The only free text stored: short, optional, and passed through the redactor first.
-REDACTED_FREE_TEXT = {("cases", "agency"), ("cases", "summary"), ("demands", "agency")}
 
 
 def test_every_connection_sets_the_pragmas(db_path):
@@ -38,8 +36,6 @@ def test_schema_has_no_column_for_message_text_or_patrons(db_path):
             continue
         for column in table.columns:
             assert not FORBIDDEN.search(column.name), f"{table.name}.{column.name}"
-            if column.type == "TEXT" and (table.name, column.name) in REDACTED_FREE_TEXT:
-                continue
 
 
 def test_deleting_a_case_deletes_its_steps_events_and_pages(db_path):
