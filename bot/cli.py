@@ -11,6 +11,7 @@ import click
 
 from bot import config as cfg
 from bot.checks import check_problems
+from bot.report_formats import FORMATS
 from playbooks.yamlfile import FileProblems
 
 CONFIG_OPTION = click.option(
@@ -199,6 +200,99 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
         click.echo(f"  {case_id}")
     if plan.held:
         click.echo(f"Kept on legal hold: {', '.join(plan.held)}")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option(
+    "--db",
+    "db_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day, YYYY-MM-DD (default: a year before --until).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Day after the last, YYYY-MM-DD (default: tomorrow).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of printing.",
+)
+@click.option(
+    "--transparency",
+    is_flag=True,
+    help="A form fit to publish: nondisclosure matters only as a range, no agencies.",
+)
+@click.option(
+    "--band",
+    type=click.IntRange(1, 100000),
+    default=500,
+    show_default=True,
+    help="Width of the range for nondisclosure matters in --transparency.",
+)
+@click.option(
+    "--drills",
+    is_flag=True,
+    help="Instead: how drills went (time to acknowledge per officer, steps done).",
+)
+def report(config_file, db_file, since, until, fmt, out, transparency, band, drills) -> None:
+    """Counts of records requests and the unauthorized-demand log, for officers.
+
+    Counts by month, by who asked, by what was presented and by outcome, and the list of
+    unauthorized demands (date, agency, kinds, outcome: never a person). Drills are left
+    out; restricted matters are left out, or shown only as a range with --transparency.
+
+    Example:
+
+        patronguard report --since 2026-01-01 --until 2027-01-01 --format html --out report.html
+    """
+    import asyncio
+    from datetime import date, timedelta
+
+    from bot.report_formats import drill_text, render_report
+    from handlers.reports import build_report, drill_summary
+    from storage.timefmt import to_text
+
+    end = until.date() if until else date.today() + timedelta(days=1)
+    start = since.date() if since else end - timedelta(days=366)
+    if start >= end:
+        raise click.BadParameter("--since must be before --until", param_hint="--since")
+    services = open_services(config_file, db_file)
+    try:
+        if drills:
+            from datetime import datetime
+
+            zone = services.settings.library.zone
+            bounds = [to_text(datetime.combine(d, datetime.min.time(), zone)) for d in (start, end)]
+            text = drill_text(
+                asyncio.run(drill_summary(services, since=bounds[0], until=bounds[1]))
+            )
+        else:
+            data = asyncio.run(
+                build_report(
+                    services,
+                    since=start.isoformat(),
+                    until=end.isoformat(),
+                    transparency=transparency,
+                    band=band,
+                )
+            )
+            text = render_report(data, fmt)
+    finally:
+        services.store.close()
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {out}.")
 
 
 def open_services(config_file: Path | None, db_file: Path | None):

@@ -51,16 +51,23 @@ def is_privileged(role: str) -> bool:
     return role in (OFFICER, COUNSEL)
 
 
-def display_name(settings: Settings, actor_ref: str | None) -> str:
-    """A configured person's name for an actor ref, else a neutral word (never an id)."""
+def person_for_ref(settings: Settings, actor_ref: str | None) -> Contact | None:
+    """The configured officer or counsel an actor ref belongs to, if any."""
     if not actor_ref or ":" not in actor_ref:
-        return "someone"
+        return None
     channel, user_id = actor_ref.split(":", 1)
     if channel == "officer":  # acknowledged on that officer's behalf
-        named = settings.officer(user_id)
-        return named.name if named else "an officer"
+        return settings.officer(user_id)
     actor = Actor(channel, user_id)
     person = officer_for(settings, actor)
     if person is None and settings.counsel and _matches(settings.counsel, actor):
         person = settings.counsel
+    return person
+
+
+def display_name(settings: Settings, actor_ref: str | None) -> str:
+    """A configured person's name for an actor ref, else a neutral word (never an id)."""
+    if not actor_ref or ":" not in actor_ref:
+        return "someone"
+    person = person_for_ref(settings, actor_ref)
     return person.name if person else "staff member"

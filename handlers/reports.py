@@ -1,42 +1,222 @@
-"""Reports for officers: how many requests, of which kinds, with what outcome."""
+"""Reports for officers: how many requests, of which kinds, with what outcome; and drills."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from handlers import views as v
 from handlers.access import refuse_unless_privileged
-from handlers.actors import Actor
+from handlers.actors import Actor, display_name, person_for_ref
 from handlers.services import Services
-from storage import demands
-from storage.reports import case_counts
-from storage.timefmt import to_text
+from playbooks.engine import applicable_steps
+from storage import reports as queries
+from storage.timefmt import from_text, to_text
+
+
+@dataclass(frozen=True)
+class DemandLine:
+    """One unauthorized demand as reported: when and what kinds, never who."""
+
+    date: str
+    requester: str
+    presented: str
+    agency: str
+    outcome: str
+
+
+@dataclass
+class ReportData:
+    """A period's counts, with labels from the playbook. Restricted matters are kept apart."""
+
+    library: str
+    since: str  # YYYY-MM-DD, inclusive
+    until: str  # YYYY-MM-DD, exclusive
+    months: list[str]
+    by_month: dict[str, Counter] = field(default_factory=dict)  # month -> presented -> n
+    by_presented: Counter = field(default_factory=Counter)
+    by_requester: Counter = field(default_factory=Counter)
+    by_outcome: Counter = field(default_factory=Counter)
+    demands: list[DemandLine] = field(default_factory=list)
+    demands_by_requester: Counter = field(default_factory=Counter)
+    demand_total: int = 0
+    transparency: bool = False
+    restricted_range: str | None = None  # only in the transparency form, never a number
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_presented.values())
+
+
+def restricted_band(count: int, width: int) -> str:
+    """The range a count falls in, e.g. 0–499: the law permits ranges, never the number."""
+    low = (count // width) * width
+    return f"{low}–{low + width - 1}"
+
+
+def month_span(since: str, until: str) -> list[str]:
+    first = datetime.strptime(since[:7], "%Y-%m")
+    last = datetime.strptime(until, "%Y-%m-%d") - timedelta(days=1)
+    months, cursor = [], first
+    while cursor <= last:
+        months.append(cursor.strftime("%Y-%m"))
+        cursor = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return months
+
+
+async def build_report(
+    services: Services,
+    *,
+    since: str,
+    until: str,
+    transparency: bool = False,
+    band: int = 500,
+) -> ReportData:
+    """Counts for [since, until) (dates as YYYY-MM-DD in the library's time zone)."""
+    zone = services.settings.library.zone
+    start = to_text(datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=zone))
+    end = to_text(datetime.strptime(until, "%Y-%m-%d").replace(tzinfo=zone))
+    case_rows, (demand_rows, demand_kept) = await services.store.run(
+        lambda db: (
+            queries.case_rows_for_report(db, start, end),
+            queries.demand_rows_for_report(db, start, end),
+        )
+    )
+    pb = services.playbook
+    data = ReportData(
+        library=services.settings.library.name,
+        since=since,
+        until=until,
+        months=month_span(since, until),
+        transparency=transparency,
+    )
+    data.by_month = {m: Counter() for m in data.months}
+    restricted = 0
+    for row in case_rows:
+        if row["restricted"]:
+            restricted += row["n"]
+            continue
+        presented = pb.presentations[row["presented"]].label
+        data.by_month.setdefault(row["month"], Counter())[presented] += row["n"]
+        data.by_presented[presented] += row["n"]
+        data.by_requester[_label(pb.requester_kinds, row["requester_kind"])] += row["n"]
+        data.by_outcome[_label(pb.outcomes, row["outcome"], "Open")] += row["n"]
+    for row in demand_rows:
+        requester = _label(pb.requester_kinds, row["requester_kind"])
+        data.demands_by_requester[requester] += 1
+        data.demands.append(
+            DemandLine(
+                date=from_text(row["logged_at"]).astimezone(zone).strftime("%Y-%m-%d"),
+                requester=requester,
+                presented=pb.presentations[row["presented"]].label,
+                agency=row["agency"] or "",
+                outcome=_label(pb.outcomes, row["outcome"], "Open"),
+            )
+        )
+    for row in demand_kept:
+        data.demands_by_requester[_label(pb.requester_kinds, row["requester_kind"])] += row["n"]
+    data.demand_total = sum(data.demands_by_requester.values())
+    if transparency:
+        data.restricted_range = restricted_band(restricted, band)
+        data.demands = []  # agencies and dates stay internal; the counts are published
+    return data
+
+
+def _label(labels: dict[str, str], key: str | None, empty: str = "Not recorded") -> str:
+    if not key:
+        return empty
+    return labels.get(key, "Other")
 
 
 async def report_summary(services: Services, actor: Actor, *, days: int = 365) -> v.Reply:
-    """The last `days` days in counts; officers and counsel only."""
+    """The last `days` days in counts, for chat; officers and counsel only."""
     refused = refuse_unless_privileged(services, actor, "see reports")
     if refused:
         return refused
-    now = services.now()
-    since, until = to_text(now - timedelta(days=days)), to_text(now + timedelta(seconds=1))
-    counts, logged = await services.store.run(
-        lambda db: (case_counts(db, since, until), demands.demands_between(db, since, until))
+    today = services.now().astimezone(services.settings.library.zone).date()
+    data = await build_report(
+        services,
+        since=(today - timedelta(days=days)).isoformat(),
+        until=(today + timedelta(days=1)).isoformat(),
     )
-    pb = services.playbook
-    by_presented: Counter[str] = Counter()
-    for row in counts:
-        by_presented[row["presented"]] += row["n"]
-    facts = [v.Fact("Requests", str(sum(by_presented.values())))]
-    facts += [
-        v.Fact(pb.presentations[k].label, str(n)) for k, n in sorted(by_presented.items()) if n
-    ]
-    facts.append(v.Fact("Unauthorized demands logged", str(len(logged))))
+    facts = [v.Fact("Requests", str(data.total))]
+    facts += [v.Fact(label, str(n)) for label, n in data.by_presented.most_common()]
+    facts.append(v.Fact("Unauthorized demands logged", str(data.demand_total)))
     return v.Reply(
         view=v.View(
             title=f"Records requests, last {days} days",
             facts=tuple(facts),
-            lines=("Drills and restricted matters are not counted here.",),
+            lines=(
+                "Drills and restricted matters are not counted here. "
+                "For the full report run `patronguard report`.",
+            ),
         )
     )
+
+
+@dataclass(frozen=True)
+class DrillLine:
+    case_id: str
+    opened: str
+    presented: str
+    acknowledged_by: str
+    seconds_to_ack: int | None
+    steps_done: int
+    steps_total: int
+
+
+@dataclass
+class DrillSummary:
+    drills: list[DrillLine]
+    # officer name -> seconds from their page to the acknowledgement, for drills they took
+    ack_seconds: dict[str, list[int]]
+    paged_without_ack: Counter
+
+
+async def drill_summary(services: Services, *, since: str, until: str) -> DrillSummary:
+    """How drills went: time to acknowledge per officer, and steps completed."""
+    rows = await services.store.run(lambda db: queries.drills_between(db, since, until))
+    summary = DrillSummary([], {}, Counter())
+    for row in rows:
+        case_id = row["id"]
+        sent, states = await services.store.run(
+            lambda db, case_id=case_id: (
+                queries.drill_pages(db, case_id),
+                queries.drill_step_states(db, case_id),
+            )
+        )
+        steps = applicable_steps(services.playbook, row["presented"], states)
+        done = sum(1 for s in steps if s.state != "pending")
+        ack_by = display_name(services.settings, row["acknowledged_by"])
+        seconds = None
+        if row["acknowledged_at"]:
+            seconds = int(
+                (from_text(row["acknowledged_at"]) - from_text(row["opened_at"])).total_seconds()
+            )
+            summary.ack_seconds.setdefault(ack_by, []).append(_from_own_page(row, sent, services))
+        for page in sent:
+            officer = services.settings.officer(page["recipient"])
+            if officer and officer.name != ack_by:
+                summary.paged_without_ack[officer.name] += 1
+        summary.drills.append(
+            DrillLine(
+                case_id=case_id,
+                opened=services.local_time(row["opened_at"]),
+                presented=services.playbook.presentations[row["presented"]].label,
+                acknowledged_by=ack_by if row["acknowledged_at"] else "nobody",
+                seconds_to_ack=seconds,
+                steps_done=done,
+                steps_total=len(steps),
+            )
+        )
+    return summary
+
+
+def _from_own_page(row: dict, sent: list[dict], services: Services) -> int:
+    """Seconds from the acknowledging officer's own page (or the report) to acknowledging."""
+    acked = from_text(row["acknowledged_at"])
+    person = person_for_ref(services.settings, row["acknowledged_by"])
+    own = [p for p in sent if person is not None and p["recipient"] == person.key]
+    start = from_text(own[0]["sent_at"] if own else row["opened_at"])
+    return max(0, int((acked - start).total_seconds()))
