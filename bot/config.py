@@ -6,7 +6,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -66,6 +66,20 @@ class Contact(_Strict):
     teams_id: str | None = None
     email: str | None = None
     phone: str | None = None
+    # Channels to page on, in order; chat first, the rest as fallbacks. Default: all they have.
+    page_via: list[Literal["slack", "teams", "email", "webhook"]] | None = None
+
+    @model_validator(mode="after")
+    def _page_via_has_ids(self) -> Contact:
+        needs = {
+            "slack": ("slack_id", self.slack_id),
+            "teams": ("teams_id", self.teams_id),
+            "email": ("email", self.email),
+        }
+        for channel in self.page_via or []:
+            if channel in needs and not needs[channel][1]:
+                raise ValueError(f"page_via lists {channel} but {needs[channel][0]} is not set")
+        return self
 
     @field_validator("slack_id")
     @classmethod
@@ -102,6 +116,34 @@ class Contact(_Strict):
     def chat_channels(self) -> list[str]:
         return [c for c, v in (("slack", self.slack_id), ("teams", self.teams_id)) if v]
 
+    def page_order(self, enabled: frozenset[str]) -> tuple[list[str], list[str]]:
+        """(chat channels paged at once, fallback channels in order), among those enabled."""
+        order = self.page_via or [*self.chat_channels, "email", "webhook"]
+        usable = [c for c in order if c in enabled and (c != "email" or self.email)]
+        chat = [c for c in usable if c in CHAT_CHANNELS]
+        return chat, [c for c in usable if c not in CHAT_CHANNELS]
+
+
+CHAT_CHANNELS = ("slack", "teams", "console")
+
+
+class EmailSettings(_Strict):
+    """SMTP for fallback pages; the password comes from PATRONGUARD_SMTP_PASSWORD."""
+
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username: str | None = None
+    sender: str = Field(min_length=3)
+    timeout: Duration = timedelta(seconds=15)
+
+
+class WebhookSettings(_Strict):
+    """A JSON POST signed with HMAC-SHA256 (secret from PATRONGUARD_WEBHOOK_SECRET)."""
+
+    url: str = Field(pattern=r"^https?://")
+    timeout: Duration = timedelta(seconds=10)
+
 
 class Library(_Strict):
     name: str = Field(min_length=1, max_length=120)
@@ -128,6 +170,7 @@ class Escalation(_Strict):
     repeats: int = Field(default=2, ge=1, le=10)
     retry_backoff: Duration = timedelta(seconds=15)
     retry_backoff_max: Duration = timedelta(minutes=5)
+    fallback_after: Duration = timedelta(minutes=2)  # chat undelivered this long: email, webhook
 
     @field_validator("ack_timeout")
     @classmethod
@@ -172,6 +215,8 @@ class Settings(_Strict):
     database: Path | None = None
     slack: SlackOptions = SlackOptions()
     teams: TeamsOptions = TeamsOptions()
+    email: EmailSettings | None = None
+    webhook: WebhookSettings | None = None
 
     @model_validator(mode="after")
     def _officers_distinct_and_reachable(self) -> Settings:

@@ -14,14 +14,47 @@ from storage.timefmt import to_text
 
 def escalation_chain(settings: Settings, page_channels: frozenset[str]) -> list[str]:
     """Officers who can be paged by some enabled channel, in escalation order."""
-    return [o.key for o in settings.officers if _channels_for(o, page_channels)]
+    return [o.key for o in settings.officers if any(_channels_for(o, page_channels))]
 
 
-def _channels_for(person: Contact, page_channels: frozenset[str]) -> list[str]:
-    channels = [c for c in person.chat_channels if c in page_channels]
-    if "console" in page_channels:
-        channels = channels or ["console"]
-    return channels
+def _channels_for(person: Contact, page_channels: frozenset[str]) -> tuple[list[str], list[str]]:
+    chat, fallback = person.page_order(page_channels)
+    if "console" in page_channels and not chat:
+        chat = ["console"]
+    return chat, fallback
+
+
+def _queue_person(
+    db: Database,
+    *,
+    case_id: str,
+    key: str,
+    person: Contact,
+    kind: str,
+    tag: str,
+    page_channels: frozenset[str],
+    due: datetime,
+    fallback_after,
+    round_: int = 0,
+    position: int = 0,
+) -> None:
+    """Chat channels at once; each fallback later, sent only if nothing before it arrived."""
+    chat, fallback = _channels_for(person, page_channels)
+    lanes = [(c, due) for c in chat]
+    start = 1 if chat else 0
+    lanes += [(c, due + fallback_after * (start + i)) for i, c in enumerate(fallback)]
+    for channel, when in lanes:
+        pages.queue_page(
+            db,
+            case_id=case_id,
+            dedup_key=f"{case_id}:{tag}:{channel}",
+            kind=kind,
+            recipient=key,
+            channel=channel,
+            due_at=to_text(when),
+            round=round_,
+            position=position,
+        )
 
 
 def queue_escalation(
@@ -42,19 +75,19 @@ def queue_escalation(
             officer = settings.officer(key)
             if officer is None:
                 continue
-            due = to_text(now + timeout * slot)
-            for channel in _channels_for(officer, page_channels):
-                pages.queue_page(
-                    db,
-                    case_id=case_id,
-                    dedup_key=f"{case_id}:page:{round_}:{position}:{channel}",
-                    kind="page",
-                    recipient=key,
-                    channel=channel,
-                    due_at=due,
-                    round=round_,
-                    position=position,
-                )
+            _queue_person(
+                db,
+                case_id=case_id,
+                key=key,
+                person=officer,
+                kind="page",
+                tag=f"page:{round_}:{position}",
+                page_channels=page_channels,
+                due=now + timeout * slot,
+                fallback_after=settings.escalation.fallback_after,
+                round_=round_,
+                position=position,
+            )
             slot += 1
     pages.queue_page(
         db,
@@ -73,16 +106,18 @@ def queue_counsel(
     counsel = settings.counsel
     if counsel is None:
         return
-    for channel in _channels_for(counsel, page_channels):
-        pages.queue_page(
-            db,
-            case_id=case_id,
-            dedup_key=f"{case_id}:counsel:{channel}",
-            kind="counsel",
-            recipient="counsel",
-            channel=channel,
-            due_at=to_text(now),
-        )
+    _queue_person(
+        db,
+        case_id=case_id,
+        key="counsel",
+        person=counsel,
+        kind="counsel",
+        tag="counsel",
+        page_channels=page_channels,
+        due=now,
+        fallback_after=settings.escalation.fallback_after,
+        position=-1,
+    )
 
 
 def queue_reporter_card(db: Database, case: CaseRecord, now: datetime) -> None:

@@ -25,6 +25,8 @@ from storage.timefmt import to_text
 
 log = logging.getLogger("patronguard.pager")
 
+FALLBACK_CHANNELS = frozenset({"email", "webhook"})
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -96,14 +98,18 @@ class Pager:
 
     async def _deliver(self, page: PageRecord) -> None:
         services = self.services
-        case, steps, ref = await services.store.run(
+        case, steps, ref, covered = await services.store.run(
             lambda db: (
                 cases.get_case(db, page.case_id),
                 cases.step_records(db, page.case_id),
                 _update_ref(db, page),
+                page.channel in FALLBACK_CHANNELS and pages.delivered_before(db, page),
             )
         )
         if case is None:
+            return
+        if covered:  # chat got through; the fallback is not needed
+            await services.store.run(lambda db: pages.mark_not_needed(db, page.id))
             return
         channel = case.channel if page.channel == "reporter" else page.channel
         notifier = self.notifiers.get(channel)

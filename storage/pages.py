@@ -121,3 +121,21 @@ def overdue_pages(db: Database, before: str) -> list[PageRecord]:
         "SELECT * FROM pages WHERE status = 'queued' AND due_at < ? ORDER BY due_at", [before]
     )
     return [PageRecord.from_row(r) for r in rows]
+
+
+def delivered_before(db: Database, page: PageRecord) -> bool:
+    """Whether another channel already reached this recipient for the same escalation slot."""
+    row = db.execute(
+        "SELECT 1 FROM pages WHERE case_id = ? AND kind = ? AND recipient = ? AND round = ? "
+        "AND position = ? AND status = 'sent' AND id != ? LIMIT 1",
+        [page.case_id, page.kind, page.recipient, page.round, page.position, page.id],
+    ).fetchone()
+    return row is not None
+
+
+def mark_not_needed(db: Database, page_id: int) -> None:
+    db.execute(
+        "UPDATE pages SET status = 'cancelled', last_error = 'not_needed' "
+        "WHERE id = ? AND status = 'queued'",
+        [page_id],
+    )

@@ -106,3 +106,55 @@ async def test_failed_delivery_is_retried_with_backoff_not_lost(
     clock.advance(10)
     await pager.run_once()
     assert [d.kind for d in notifier.sent] == ["page"]
+
+
+async def test_fallback_goes_out_only_when_chat_delivery_keeps_failing(
+    settings, db_path, clock, staff
+):
+    from datetime import timedelta
+
+    from bot.runtime import build_services
+    from handlers.pager import DeliveryFailed, Pager
+    from tests.conftest import RecordingNotifier
+
+    services = build_services(
+        settings, db_path, clock=clock, page_channels=frozenset({"slack", "email"})
+    )
+    slack, email = RecordingNotifier("slack"), RecordingNotifier("email")
+    pager = Pager(services, {"slack": slack, "email": email})
+    slack.failures = [DeliveryFailed("server_error")] * 20
+    await report_inquiry(services, staff)
+    await pager.run_once()
+    clock.advance(timedelta(minutes=1, seconds=59))
+    await pager.run_once()
+    assert email.sent == []
+    clock.advance(timedelta(seconds=1))  # fallback_after (2m) with chat still failing
+    await pager.run_once()
+    first = settings.officers[0]
+    assert [(d.kind, d.address) for d in email.sent] == [("page", first.email)]
+    services.store.close()
+
+
+async def test_fallback_is_not_sent_when_chat_arrived(settings, db_path, clock, staff):
+    from datetime import timedelta
+
+    from bot.runtime import build_services
+    from handlers.pager import Pager
+    from storage import pages
+    from tests.conftest import RecordingNotifier
+
+    services = build_services(
+        settings, db_path, clock=clock, page_channels=frozenset({"slack", "email"})
+    )
+    slack, email = RecordingNotifier("slack"), RecordingNotifier("email")
+    pager = Pager(services, {"slack": slack, "email": email})
+    reply = await report_inquiry(services, staff)
+    await pager.run_once()
+    clock.advance(timedelta(minutes=2))
+    await pager.run_once()
+    assert [d.address for d in slack.sent] == [settings.officers[0].slack_id]
+    assert email.sent == []
+    rows = services.store.call(lambda db: pages.pages_for_case(db, reply.case_id))
+    email_row = next(r for r in rows if r.channel == "email" and r.position == 0 and r.round == 0)
+    assert (email_row.status, email_row.last_error) == ("cancelled", "not_needed")
+    services.store.close()
