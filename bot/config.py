@@ -188,6 +188,15 @@ class Retention(_Strict):
     vacuum_every: Duration = timedelta(days=7)
 
 
+class RetentionReview(_Strict):
+    """A scheduled checklist for the privacy officer about the library's other records."""
+
+    enabled: bool = False
+    officer: str | None = None  # an officer's name; default: the first officer
+    every: Duration = timedelta(days=30)
+    checklist: Path | None = None  # default: playbooks/retention-review.yaml
+
+
 class SlackOptions(_Strict):
     command: str = "/records-request"
 
@@ -217,6 +226,7 @@ class Settings(_Strict):
     teams: TeamsOptions = TeamsOptions()
     email: EmailSettings | None = None
     webhook: WebhookSettings | None = None
+    retention_review: RetentionReview = RetentionReview()
 
     @model_validator(mode="after")
     def _officers_distinct_and_reachable(self) -> Settings:
@@ -228,6 +238,11 @@ class Settings(_Strict):
                     "give each officer a distinct name"
                 )
             seen[officer.key] = index
+        review = self.retention_review.officer
+        if review is not None and not any(o.name == review for o in self.officers):
+            raise ValueError(
+                f"retention_review.officer '{review}' is not the name of one of the officers"
+            )
         return self
 
     def officer(self, key: str) -> Contact | None:
@@ -260,7 +275,12 @@ def load_settings(path: Path) -> Settings:
     db = settings.database
     if db is not None and not db.is_absolute():
         db = base / db
-    return settings.model_copy(update={"playbooks": resolved, "database": db})
+    review = settings.retention_review
+    if review.checklist is not None and not review.checklist.is_absolute():
+        review = review.model_copy(update={"checklist": base / review.checklist})
+    return settings.model_copy(
+        update={"playbooks": resolved, "database": db, "retention_review": review}
+    )
 
 
 def load_default_settings() -> Settings:

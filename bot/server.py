@@ -17,6 +17,7 @@ from bot.runtime import build_services
 from handlers.clock import Clock
 from handlers.pager import Notifier, Pager
 from handlers.retention import purge_expired, vacuum_if_due
+from handlers.review import send_due_review
 from handlers.services import Services
 from storage import pages
 from storage.timefmt import to_text
@@ -97,12 +98,13 @@ async def _start_background(app: web.Application) -> None:
 
 
 async def _maintain(runtime: Runtime) -> None:
-    """Purge on schedule, and vacuum when due, until the server stops."""
+    """Purge, vacuum and send the retention review when due, until the server stops."""
     every = runtime.services.settings.retention.purge_every.total_seconds()
     while not runtime.stop.is_set():
         try:
             await purge_expired(runtime.services)
             await vacuum_if_due(runtime.services)
+            await send_due_review(runtime.services, runtime.notifiers)
         except Exception as exc:  # maintenance must never take the server down
             log.error("scheduled purge failed: %s", type(exc).__name__)
         with contextlib.suppress(TimeoutError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from bot.config import Contact
 from handlers import views as v
 from handlers.actors import Actor, role_of
 from handlers.page_views import (
@@ -182,20 +183,15 @@ def _update_ref(db, page: PageRecord) -> dict[str, Any] | None:
 def _address(services: Services, case: CaseRecord, page: PageRecord, channel: str) -> str:
     if page.recipient == "reporter":
         return case.reporter_id
-    person = (
-        services.settings.counsel
-        if page.recipient == "counsel"
-        else services.settings.officer(page.recipient)
-    )
-    if person is None:
-        return ""
-    if channel == "slack":
-        return person.slack_id or ""
-    if channel == "teams":
-        return person.teams_id or ""
-    if channel == "email":
-        return person.email or ""
-    return person.key
+    settings = services.settings
+    person = settings.counsel if page.recipient == "counsel" else settings.officer(page.recipient)
+    return contact_address(person, channel) if person else ""
+
+
+def contact_address(person: Contact, channel: str) -> str:
+    """Where a person is reached on a channel; the webhook and console use the person's key."""
+    found = {"slack": person.slack_id, "teams": person.teams_id, "email": person.email}
+    return found.get(channel, person.key) or ""
 
 
 def _view_for(

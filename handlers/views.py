@@ -13,6 +13,7 @@ OPEN_CLOSE = "open_close"
 OPEN_CASE = "open_case"
 REPORT = "report"
 RELEASE_HOLD = "release_hold"
+REVIEW_DONE = "review_done"
 ACTIONS = (
     ACK_PAGE,
     STEP_DONE,
@@ -22,6 +23,7 @@ ACTIONS = (
     OPEN_CASE,
     REPORT,
     RELEASE_HOLD,
+    REVIEW_DONE,
 )
 
 INFO = "info"

@@ -129,3 +129,17 @@ def m003_retention(db: Database) -> None:
     )
     db.execute("CREATE TABLE maintenance (task TEXT PRIMARY KEY, last_run_at TEXT NOT NULL)")
     db.execute("ALTER TABLE cases ADD COLUMN summary TEXT")  # redacted, optional, short
+
+
+@migrations()
+def m004_retention_reviews(db: Database) -> None:
+    # Only that a review was sent and done, when, and by whom: never what was destroyed.
+    db.execute(
+        """CREATE TABLE retention_reviews (
+            id INTEGER PRIMARY KEY,
+            due_at TEXT NOT NULL,
+            sent_at TEXT,
+            done_at TEXT,
+            done_by TEXT
+        )"""
+    )

@@ -26,7 +26,9 @@ def test_migrations_apply_once_and_reopen_cleanly(db_path):
     connect(db_path).conn.close()
     db = connect(db_path)
     applied = [r["name"] for r in db["_sqlite_migrations"].rows]
-    assert applied == ["m001_core_tables", "m002_conversation_refs", "m003_retention"]
+    assert applied == [
+        "m001_core_tables", "m002_conversation_refs", "m003_retention", "m004_retention_reviews"
+    ]
 
 
 def test_schema_has_no_column_for_message_text_or_patrons(db_path):
