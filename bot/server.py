@@ -7,25 +7,22 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
 
 from bot.config import Settings
 from bot.runtime import build_services
+from handlers.audit import audit_overdue, overdue_pages
 from handlers.clock import Clock
 from handlers.pager import Notifier, Pager
 from handlers.retention import purge_expired, vacuum_if_due
 from handlers.review import send_due_review
 from handlers.services import Services
-from storage import pages
-from storage.timefmt import to_text
 
 log = logging.getLogger("patronguard.server")
 
 RUNTIME = web.AppKey("runtime", "Runtime")
-OVERDUE_AFTER = timedelta(minutes=1)
 MAX_BODY = 256 * 1024  # Slack and Bot Framework payloads are far smaller
 
 
@@ -95,6 +92,18 @@ async def _start_background(app: web.Application) -> None:
         asyncio.create_task(runtime.pager.run(runtime.stop, idle=runtime.pager_idle))
     )
     runtime.tasks.append(asyncio.create_task(_maintain(runtime)))
+    runtime.tasks.append(asyncio.create_task(_audit(runtime)))
+
+
+async def _audit(runtime: Runtime, every: float = 30.0) -> None:
+    """Look for overdue pages twice a minute and say so in the log."""
+    while not runtime.stop.is_set():
+        try:
+            await audit_overdue(runtime.services)
+        except Exception as exc:  # the auditor must never take the server down
+            log.error("overdue-page audit failed: %s", type(exc).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runtime.stop.wait(), timeout=every)
 
 
 async def _maintain(runtime: Runtime) -> None:
@@ -127,8 +136,7 @@ async def healthz(request: web.Request) -> web.Response:
     writable = True
     overdue = 0
     try:
-        before = to_text(services.now() - OVERDUE_AFTER)
-        overdue = len(await services.store.run(lambda db: pages.overdue_pages(db, before)))
+        overdue = len(await overdue_pages(services))
         await services.store.run(_probe_write, transaction=False)
     except Exception as exc:
         writable = False

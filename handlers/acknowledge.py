@@ -8,12 +8,14 @@ from handlers import escalation
 from handlers import views as v
 from handlers.access import refuse_unless_privileged
 from handlers.actors import Actor, display_name
+from handlers.outage import storage_guard
 from handlers.page_views import acknowledged_page
 from handlers.services import Services
 from storage import cases, pages
 from storage.timefmt import to_text
 
 
+@storage_guard
 async def acknowledge_page(
     services: Services, actor: Actor, case_id: str, *, on_behalf_of: str | None = None
 ) -> v.Reply:

@@ -11,6 +11,7 @@ from handlers import escalation
 from handlers import views as v
 from handlers.access import load_case_for, refuse_unless_privileged
 from handlers.actors import Actor, is_privileged, role_of
+from handlers.outage import storage_guard
 from handlers.presenters import SUMMARY_MAX, case_card, close_form, guidance_view, intake_form
 from handlers.redact import redact
 from handlers.services import Services
@@ -32,6 +33,7 @@ class IntakeDetails:
     agency: str = ""
 
 
+@storage_guard
 async def report_inquiry(
     services: Services,
     actor: Actor,
@@ -85,6 +87,7 @@ async def report_inquiry(
     )
 
 
+@storage_guard
 async def submit_intake(
     services: Services, actor: Actor, case_id: str, details: IntakeDetails
 ) -> v.Reply:
@@ -174,6 +177,7 @@ def _intake_problem(services: Services, details: IntakeDetails) -> str | None:
     return None
 
 
+@storage_guard
 async def show_case(services: Services, actor: Actor, case_id: str) -> v.Reply:
     loaded = await load_case_for(services, actor, case_id)
     if isinstance(loaded, v.Reply):
@@ -183,6 +187,7 @@ async def show_case(services: Services, actor: Actor, case_id: str) -> v.Reply:
     return v.Reply(view=case_card(services, case, steps, viewer_role=role), case_id=case_id)
 
 
+@storage_guard
 async def intake_form_for(services: Services, actor: Actor, case_id: str) -> v.Reply:
     loaded = await load_case_for(services, actor, case_id)
     if isinstance(loaded, v.Reply):
@@ -194,6 +199,7 @@ async def intake_form_for(services: Services, actor: Actor, case_id: str) -> v.R
     return v.Reply(view=view, form=intake_form(services, case_id), case_id=case_id)
 
 
+@storage_guard
 async def close_form_for(services: Services, actor: Actor, case_id: str) -> v.Reply:
     refused = refuse_unless_privileged(services, actor, "close a case", case_id)
     if refused:
@@ -205,6 +211,7 @@ async def close_form_for(services: Services, actor: Actor, case_id: str) -> v.Re
     return v.Reply(view=view, form=close_form(services, case_id), case_id=case_id)
 
 
+@storage_guard
 async def close_case(
     services: Services, actor: Actor, case_id: str, outcome: str, *, summary: str = ""
 ) -> v.Reply:
@@ -255,6 +262,7 @@ async def close_case(
     return await show_case(services, actor, case_id)
 
 
+@storage_guard
 async def status(services: Services, actor: Actor) -> v.Reply:
     """Open cases: all of them for officers, one's own for staff."""
     role = role_of(services.settings, actor)

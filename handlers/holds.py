@@ -8,12 +8,14 @@ from handlers import escalation
 from handlers import views as v
 from handlers.access import load_case_for, refuse_unless_privileged
 from handlers.actors import Actor, role_of
+from handlers.outage import storage_guard
 from handlers.presenters import case_card
 from handlers.services import Services
 from storage import cases
 from storage.timefmt import to_text
 
 
+@storage_guard
 async def release_hold(services: Services, actor: Actor, case_id: str) -> v.Reply:
     """Record that counsel released the hold; routine destruction then applies again."""
     refused = refuse_unless_privileged(services, actor, "release a legal hold", case_id)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from handlers import views as v
 from handlers.access import refuse_unless_privileged
 from handlers.actors import Actor, display_name, person_for_ref
+from handlers.outage import storage_guard
 from handlers.services import Services
 from playbooks.engine import applicable_steps
 from storage import reports as queries
@@ -129,6 +130,7 @@ def _label(labels: dict[str, str], key: str | None, empty: str = "Not recorded")
     return labels.get(key, "Other")
 
 
+@storage_guard
 async def report_summary(services: Services, actor: Actor, *, days: int = 365) -> v.Reply:
     """The last `days` days in counts, for chat; officers and counsel only."""
     refused = refuse_unless_privileged(services, actor, "see reports")

@@ -7,6 +7,7 @@ import logging
 from handlers import views as v
 from handlers.access import refuse_unless_privileged
 from handlers.actors import Actor
+from handlers.outage import storage_guard
 from handlers.pager import Delivery, DeliveryFailed, Notifier, contact_address
 from handlers.services import Services
 from playbooks.review import ReviewPlaybook, items_on_hold, load_review
@@ -80,6 +81,7 @@ def _reviewer(services: Services):
     return next((o for o in officers if o.name == name), officers[0])
 
 
+@storage_guard
 async def complete_review(services: Services, actor: Actor, review_id: str) -> v.Reply:
     """Record that the review was done (officers only)."""
     refused = refuse_unless_privileged(services, actor, "complete a retention review")

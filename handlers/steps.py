@@ -8,6 +8,7 @@ from handlers import escalation
 from handlers import views as v
 from handlers.access import load_case_for
 from handlers.actors import Actor, role_of
+from handlers.outage import storage_guard
 from handlers.presenters import case_card
 from handlers.services import Services
 from playbooks.engine import DONE, NOT_APPLICABLE, may_act
@@ -15,6 +16,7 @@ from storage import cases
 from storage.timefmt import to_text
 
 
+@storage_guard
 async def mark_step(
     services: Services, actor: Actor, case_id: str, step_id: str, *, state: str
 ) -> v.Reply:
