@@ -307,5 +307,39 @@ def open_services(config_file: Path | None, db_file: Path | None):
         raise click.ClickException(str(exc)) from None
 
 
+@cli.group()
+def manifest() -> None:
+    """Print the app manifest IT pastes into a chat platform to create the PatronGuard app.
+
+    Example:
+
+        patronguard manifest slack --url https://patronguard.example.org
+    """
+
+
+@manifest.command("slack")
+@click.option("--url", help="Public https address of `patronguard serve` (not for Socket Mode).")
+@click.option("--socket-mode", is_flag=True, help="No public URL: the app connects out to Slack.")
+@click.option(
+    "--command", "command", default="/records-request", show_default=True, help="Slash command."
+)
+def manifest_slack(url: str | None, socket_mode: bool, command: str) -> None:
+    """Print the Slack app manifest (YAML): scopes, slash command, shortcut, events, App Home.
+
+    Paste it at api.slack.com/apps → Create New App → From a manifest.
+
+    Example:
+
+        patronguard manifest slack --url https://patronguard.example.org > slack-manifest.yaml
+    """
+    from bot.slack.manifest import slack_manifest_yaml
+
+    try:
+        text = slack_manifest_yaml(request_url=url, socket_mode=socket_mode, command=command)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(text, nl=False)
+
+
 def main() -> None:
     cli(prog_name="patronguard")

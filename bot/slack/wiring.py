@@ -1,0 +1,197 @@
+"""Putting Slack into the server: credentials from the environment, the Bolt app, the routes.
+
+`attach_slack` is what `bot.server.create_app` calls. It reads SLACK_BOT_TOKEN,
+SLACK_SIGNING_SECRET, SLACK_APP_TOKEN and SLACK_API_URL, builds one Bolt `AsyncApp` whose
+Web API client points at SLACK_API_URL, serves `POST /slack/events` (when a signing secret is
+set, so every HTTP request is signature-checked) and, with Socket Mode, connects out to Slack
+while the server runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.server import Runtime, StartupError
+from bot.slack.app import register_listeners
+from bot.slack.notifier import SlackNotifier
+
+log = logging.getLogger("patronguard.slack")
+
+EVENTS_PATH = "/slack/events"
+DEFAULT_API_URL = "https://slack.com/api/"
+API_TIMEOUT = 10  # seconds for one Web API call; a stalled Slack must not hold the pager long
+RATE_LIMIT_RETRIES = 2
+BOLT = web.AppKey("slack_bolt_app", AsyncApp)
+_TOKEN_CHARS = re.compile(r"^[A-Za-z0-9-]+$")
+_SECRET_CHARS = re.compile(r"^[A-Za-z0-9]{16,}$")
+
+
+@dataclass(frozen=True)
+class SlackCredentials:
+    """What the environment gives the Slack channel. `repr` never shows the secrets."""
+
+    bot_token: str
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str
+
+    def __repr__(self) -> str:
+        return f"SlackCredentials(api_url={self.api_url!r}, socket_mode={bool(self.app_token)})"
+
+
+def read_credentials(env: Mapping[str, str], *, socket_mode: bool) -> SlackCredentials:
+    """Read and check the Slack variables; raise StartupError naming the one to fix."""
+    bot_token = (env.get("SLACK_BOT_TOKEN") or "").strip()
+    if not bot_token:
+        raise StartupError(
+            "SLACK_BOT_TOKEN is not set. Copy the Bot User OAuth Token (it starts with xoxb-) "
+            "from your Slack app's OAuth & Permissions page into the environment."
+        )
+    if not bot_token.startswith("xoxb-") or not _TOKEN_CHARS.match(bot_token):
+        raise StartupError(
+            "SLACK_BOT_TOKEN is not a bot token: it must start with xoxb- and contain no spaces. "
+            "Copy the Bot User OAuth Token from your Slack app's OAuth & Permissions page "
+            "(not a user token, xoxp-, nor an app-level token, xapp-)."
+        )
+    signing_secret = (env.get("SLACK_SIGNING_SECRET") or "").strip() or None
+    if signing_secret is None and not socket_mode:
+        raise StartupError(
+            "SLACK_SIGNING_SECRET is not set. Copy the Signing Secret from your Slack app's "
+            "Basic Information page (App Credentials), or run with --socket-mode."
+        )
+    if signing_secret is not None and not _SECRET_CHARS.match(signing_secret):
+        raise StartupError(
+            "SLACK_SIGNING_SECRET does not look like a signing secret (letters and digits, "
+            "usually 32). Copy it again from your Slack app's Basic Information page."
+        )
+    app_token = (env.get("SLACK_APP_TOKEN") or "").strip() or None
+    if socket_mode:
+        if app_token is None:
+            raise StartupError(
+                "SLACK_APP_TOKEN is not set, and --socket-mode needs it. Create an app-level "
+                "token with the connections:write scope on your Slack app's Basic Information "
+                "page; it starts with xapp-."
+            )
+        if not app_token.startswith("xapp-") or not _TOKEN_CHARS.match(app_token):
+            raise StartupError(
+                "SLACK_APP_TOKEN is not an app-level token: it must start with xapp-. Create "
+                "one with the connections:write scope on your Slack app's Basic Information page."
+            )
+    return SlackCredentials(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token if socket_mode else None,
+        api_url=normalise_api_url(env.get("SLACK_API_URL")),
+    )
+
+
+def normalise_api_url(raw: str | None) -> str:
+    """SLACK_API_URL with exactly one trailing slash (slack_sdk joins method names onto it)."""
+    url = (raw or "").strip() or DEFAULT_API_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in url):
+        raise StartupError(
+            "SLACK_API_URL is not a web address. Leave it unset for Slack itself, or give the "
+            "Web API base of your Slack (for GovSlack https://slack-gov.com/api/) or proxy."
+        )
+    return url.rstrip("/") + "/"
+
+
+def build_client(credentials: SlackCredentials) -> AsyncWebClient:
+    """The Web API client: 429 waits for Retry-After; 5xx is left to the pager's backoff."""
+    return AsyncWebClient(
+        token=credentials.bot_token,
+        base_url=credentials.api_url,
+        timeout=API_TIMEOUT,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
+
+
+def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -> SlackNotifier:
+    """Add Slack to the server and return the notifier the pager uses for Slack DMs.
+
+    Raises StartupError for missing or malformed credentials (the message never shows them).
+    """
+    credentials = read_credentials(runtime.env, socket_mode=socket_mode)
+    client = build_client(credentials)
+    bolt_app = AsyncApp(
+        name="patronguard",
+        client=client,
+        # "" rather than None: Bolt would otherwise read SLACK_SIGNING_SECRET from os.environ.
+        signing_secret=credentials.signing_secret or "",
+        process_before_response=False,
+        request_verification_enabled=True,
+        logger=logging.getLogger("patronguard.slack.bolt"),
+    )
+    register_listeners(bolt_app, runtime)
+    app[BOLT] = bolt_app
+    if credentials.signing_secret:
+        # Without a secret nothing could be verified, so the HTTP endpoint is not served at all.
+        app.router.add_post(EVENTS_PATH, _events_endpoint(bolt_app))
+    app.on_startup.append(_open_session(client))
+    if credentials.app_token:
+        socket = AsyncSocketModeHandler(bolt_app, app_token=credentials.app_token)
+        app.on_startup.append(_connect_socket(socket))
+        app.on_cleanup.append(_close_socket(socket))
+    app.on_cleanup.append(_close_session(client))
+    return SlackNotifier(client)
+
+
+def _events_endpoint(bolt_app: AsyncApp):
+    async def slack_events(request: web.Request) -> web.Response:
+        """Events, slash commands and interactivity: Bolt verifies the signature first."""
+        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    return slack_events
+
+
+def _open_session(client: AsyncWebClient):
+    async def open_session(app: web.Application) -> None:
+        # One pooled session for every Web API call; slack_sdk otherwise opens one per call.
+        # With a session of its own, slack_sdk takes the timeout from the session.
+        timeout = aiohttp.ClientTimeout(total=API_TIMEOUT)
+        client.session = aiohttp.ClientSession(timeout=timeout)
+
+    return open_session
+
+
+def _close_session(client: AsyncWebClient):
+    async def close_session(app: web.Application) -> None:
+        if client.session is not None:
+            await client.session.close()
+
+    return close_session
+
+
+def _connect_socket(socket: AsyncSocketModeHandler):
+    async def connect(app: web.Application) -> None:
+        await socket.connect_async()
+        log.info("slack: connected over Socket Mode")
+
+    return connect
+
+
+def _close_socket(socket: AsyncSocketModeHandler):
+    async def close(app: web.Application) -> None:
+        await socket.close_async()
+
+    return close
