@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.config import Settings
+from bot.notifiers import FallbackNotConfigured, fallback_notifiers
 from bot.runtime import build_services
 from handlers.audit import audit_overdue, overdue_pages
 from handlers.clock import Clock
@@ -66,8 +67,13 @@ def create_app(
 
     slack = bool(env.get("SLACK_BOT_TOKEN")) if slack is None else slack
     channels = frozenset(c for c, on in (("slack", slack), ("teams", teams)) if on)
+    try:
+        fallbacks = fallback_notifiers(settings, env)  # email and webhook, as configured
+    except FallbackNotConfigured as exc:
+        raise StartupError(str(exc)) from None
+    channels |= frozenset(fallbacks)
     services = build_services(settings, db_path, clock=clock, page_channels=channels)
-    runtime = Runtime(services=services, env=env)
+    runtime = Runtime(services=services, env=env, notifiers=dict(fallbacks))
     services.on_queued = runtime.wake_pager
     app = web.Application(client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
