@@ -93,3 +93,25 @@ def exhausted_notice(services: Services, case: CaseRecord) -> v.View:
         tone=v.WARNING,
         case_id=case.id,
     )
+
+
+def combined_page(services: Services, cases: list[CaseRecord]) -> v.View:
+    """Several cases for one officer at once, as one page; restricted ones by id only."""
+    lines = []
+    for case in cases:
+        drill = " (drill)" if case.drill else ""
+        if case.restricted:
+            lines.append(f"Case {case.id}{drill}: open it privately for details.")
+        else:
+            label = services.playbook.presentations[case.presented].label
+            lines.append(f"Case {case.id}{drill}: {label}.")
+    urgent = any(
+        services.playbook.presentations[c.presented].urgent or c.waiting_now for c in cases
+    )
+    return v.View(
+        title=f"{'URGENT: ' if urgent else ''}{len(cases)} records requests need you",
+        lines=tuple(lines),
+        buttons=tuple(v.Button(f"Acknowledge {c.id}", v.ACK_PAGE, c.id) for c in cases),
+        banner="DRILL" if all(c.drill for c in cases) else "",
+        tone=v.WARNING,
+    )

@@ -15,6 +15,7 @@ from handlers.actors import Actor, role_of
 from handlers.page_views import (
     acknowledged_notice,
     acknowledged_page,
+    combined_page,
     exhausted_notice,
     officer_page,
 )
@@ -78,7 +79,10 @@ class Pager:
         """Deliver everything due now; return how many deliveries were attempted."""
         now = self.services.now_text()
         due = await self.services.store.run(lambda db: pages.due_pages(db, now))
-        for page in due:
+        singles, groups = _coalesce(due)
+        for group in groups:
+            await self._deliver_combined(group)
+        for page in singles:
             await self._deliver(page)
         self.last_cycle_at = asyncio.get_running_loop().time()
         return len(due)
@@ -120,7 +124,7 @@ class Pager:
             )
             log.warning("case %s: no %s notifier for page %s", case.id, channel, page.id)
             return
-        if page.update_of is not None and ref is None:
+        if page.update_of is not None and (ref is None or ref.get("coalesced")):
             # Nothing to edit (the original was never delivered): nothing to do.
             await services.store.run(
                 lambda db: pages.mark_sent(db, page.id, at=services.now_text(), delivery_ref=None)
@@ -154,6 +158,43 @@ class Pager:
         await services.store.run(lambda db: pages.mark_sent(db, page.id, at=at, delivery_ref=where))
         log.info("case %s: %s delivered via %s", case.id, page.kind, channel)
 
+    async def _deliver_combined(self, group: list[PageRecord]) -> None:
+        """One message for several cases paging the same officer on the same channel."""
+        services = self.services
+        first = group[0]
+        found = await services.store.run(lambda db: [cases.get_case(db, p.case_id) for p in group])
+        notifier = self.notifiers.get(first.channel)
+        if notifier is None or any(c is None for c in found):
+            for page in group:  # fall back to one at a time, which handles each case
+                await self._deliver(page)
+            return
+        delivery = Delivery(
+            page_id=first.id,
+            case_id=",".join(c.id for c in found),
+            kind="page",
+            channel=first.channel,
+            address=_address(services, found[0], first, first.channel),
+            view=combined_page(services, found),
+            drill=all(c.drill for c in found),
+            restricted=any(c.restricted for c in found),
+        )
+        try:
+            where = await notifier.deliver(delivery)
+        except DeliveryFailed as exc:
+            for page in group:
+                await self._retry_later(page, exc)
+            return
+        except Exception as exc:  # a notifier bug must not stop other pages
+            for page in group:
+                await self._retry_later(page, DeliveryFailed(type(exc).__name__))
+            return
+        at = services.now_text()
+        shared = {**(where or {}), "coalesced": True}  # edits must not clobber the others
+        await services.store.run(
+            lambda db: [pages.mark_sent(db, p.id, at=at, delivery_ref=shared) for p in group]
+        )
+        log.info("cases %s: one combined page via %s", delivery.case_id, first.channel)
+
     async def _retry_later(self, page: PageRecord, exc: DeliveryFailed) -> None:
         services = self.services
         if exc.permanent:
@@ -171,6 +212,33 @@ class Pager:
         log.warning(
             "case %s: page %s not delivered (%s); retrying", page.case_id, page.id, exc.kind
         )
+
+
+# A chat message per officer per cycle at most: Slack allows about one a second per channel.
+MAX_COMBINED = 10
+
+
+def _coalesce(due: list[PageRecord]) -> tuple[list[PageRecord], list[list[PageRecord]]]:
+    """Split due rows into single deliveries and groups of officer pages to combine."""
+    by_target: dict[tuple[str, str], list[PageRecord]] = {}
+    singles: list[PageRecord] = []
+    for page in due:
+        if page.kind == "page" and page.channel not in FALLBACK_CHANNELS:
+            by_target.setdefault((page.channel, page.recipient), []).append(page)
+        else:
+            singles.append(page)
+    groups = []
+    for rows in by_target.values():
+        if len({r.case_id for r in rows}) < 2:
+            singles.extend(rows)
+            continue
+        for start in range(0, len(rows), MAX_COMBINED):
+            chunk = rows[start : start + MAX_COMBINED]
+            if len(chunk) > 1:
+                groups.append(chunk)
+            else:
+                singles.extend(chunk)
+    return singles, groups
 
 
 def _update_ref(db, page: PageRecord) -> dict[str, Any] | None:

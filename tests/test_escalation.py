@@ -158,3 +158,26 @@ async def test_fallback_is_not_sent_when_chat_arrived(settings, db_path, clock, 
     email_row = next(r for r in rows if r.channel == "email" and r.position == 0 and r.round == 0)
     assert (email_row.status, email_row.last_error) == ("cancelled", "not_needed")
     services.store.close()
+
+
+async def test_several_cases_at_once_reach_an_officer_as_one_page(
+    services, pager, notifier, staff, officer, settings, clock
+):
+    from handlers.actors import Actor
+
+    first = (await report_inquiry(services, staff)).case_id
+    second = (await report_inquiry(services, Actor("console", "desk-2"))).case_id
+    await pager.run_once()
+    pages_sent = [d for d in notifier.sent if d.kind == "page"]
+    assert len(pages_sent) == 1
+    combined = pages_sent[0]
+    assert combined.address == settings.officers[0].key
+    assert first in " ".join(combined.view.lines) and second in " ".join(combined.view.lines)
+    assert {b.value for b in combined.view.buttons} == {first, second}
+    await acknowledge_page(services, officer, first)
+    await pager.run_once()
+    assert not [d for d in notifier.sent if d.kind == "ack_update"]  # the shared page stays
+    clock.advance(settings.escalation.ack_timeout)
+    await pager.run_once()  # the unacknowledged case alone escalates
+    escalated = [d for d in notifier.sent if d.kind == "page"][1:]
+    assert [(d.address, d.case_id) for d in escalated] == [(settings.officers[1].key, second)]
