@@ -1,0 +1,5 @@
+"""`python -m bot` runs the `patronguard` command."""
+
+from bot.cli import main
+
+main()
