@@ -1,0 +1,97 @@
+"""Escalation in Slack: unanswered pages move to the next officer's DM; acknowledging edits
+the page and the reporter's card in place and stops the escalation."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from tests.slack_harness import (
+    DIRECTOR,
+    INTAKE,
+    PRIVACY,
+    STAFF,
+    PatronGuardOnSlack,
+    all_text,
+    dm,
+    serve_slack,
+)
+
+ACK_TIMEOUT = timedelta(minutes=5)  # the starter config's escalation.ack_timeout
+
+
+async def open_subpoena_case(pg: PatronGuardOnSlack) -> str:
+    await pg.command()
+    opened = await pg.slack.wait_for("views.open")
+    await pg.submit(opened, INTAKE["subpoena"])
+    [case_id] = pg.case_ids()
+    return case_id
+
+
+async def let_time_pass(pg: PatronGuardOnSlack, delta: timedelta) -> None:
+    pg.clock.advance(delta)
+    pg.runtime.wake_pager()
+
+
+async def test_no_acknowledgement_escalates_to_the_second_officer(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        case_id = await open_subpoena_case(pg)
+        await pg.wait_page(DIRECTOR)
+        assert pg.messages_to(PRIVACY) == []
+        await let_time_pass(pg, ACK_TIMEOUT)
+        second = await pg.wait_page(PRIVACY)
+        assert case_id in second.args["text"]
+        second_row = "SELECT status FROM pages WHERE kind = 'page' AND round = 0 AND position = 1"
+        await pg.wait_rows(second_row, [{"status": "sent"}])
+        pg.assert_payloads_valid()
+
+
+async def test_nobody_answering_tells_the_reporter_whom_to_phone(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        case_id = await open_subpoena_case(pg)
+        for _ in range(4):  # two officers with Slack ids, twice through the list
+            await let_time_pass(pg, ACK_TIMEOUT)
+            await asyncio.sleep(0.05)
+        notice = await pg.wait_message(
+            STAFF, lambda c: "no officer has acknowledged" in c.args["text"]
+        )
+        text = all_text(notice.args["blocks"])
+        assert case_id in text and "+1 555 010 0101" in text
+        assert len([c for c in pg.messages_to(DIRECTOR) if "ack_page" in str(c.args)]) == 2
+        pg.assert_payloads_valid()
+
+
+async def test_acknowledging_edits_the_page_and_the_reporters_card(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        case_id = await open_subpoena_case(pg)
+        page = await pg.wait_page(DIRECTOR)
+        card = await pg.wait_message(STAFF, lambda c: "step_done" in str(c.args["blocks"]))
+        page_channel, page_ts = pg.location(page)
+        card_channel, card_ts = pg.location(card)
+
+        answer = await pg.click(page, "ack_page", user=DIRECTOR)
+        assert answer.status == 200
+
+        edited = await pg.slack.wait_for(
+            "chat.update", lambda c: c.args["channel"] == page_channel and c.args["ts"] == page_ts
+        )
+        assert f"Case {case_id}: acknowledged by Dana Whitfield" in all_text(edited.args["blocks"])
+        refreshed = await pg.slack.wait_for(
+            "chat.update",
+            lambda c: c.args["ts"] == card_ts and "Dana Whitfield at" in all_text(c.args["blocks"]),
+        )
+        assert refreshed.args["channel"] == card_channel == dm(STAFF)
+        notice = await pg.wait_message(STAFF, lambda c: "has acknowledged" in c.args["text"])
+        assert "Dana Whitfield acknowledged" in all_text(notice.args["blocks"])
+        [case] = pg.rows("SELECT acknowledged_by FROM cases")
+        assert case["acknowledged_by"] == f"slack:{DIRECTOR}"
+
+        # Escalation stopped: time passes and the second officer is never paged.
+        await let_time_pass(pg, ACK_TIMEOUT * 3)
+        await asyncio.sleep(0.2)
+        assert pg.messages_to(PRIVACY) == []
+        queued = pg.rows(
+            "SELECT count(*) AS n FROM pages WHERE kind = 'page' AND status = 'queued'"
+        )
+        assert queued == [{"n": 0}]
+        pg.assert_payloads_valid()
