@@ -133,8 +133,29 @@ def demo(scenario: str | None, db_file: Path | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="PATRONGUARD_LOG_FORMAT",
+    help="json: one JSON object per line, for log collectors. Never holds personal data.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    envvar="PATRONGUARD_LOG_LEVEL",
+)
 def serve(
-    config_file: Path | None, host: str, port: int, socket_mode: bool, db_file: Path | None
+    config_file: Path | None,
+    host: str,
+    port: int,
+    socket_mode: bool,
+    db_file: Path | None,
+    log_format: str,
+    log_level: str,
 ) -> None:
     """Run the bot: Slack at POST /slack/events, Teams at POST /api/messages, GET /healthz.
 
@@ -144,15 +165,14 @@ def serve(
 
         SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... patronguard serve --port 3000
     """
-    import logging
-
     from aiohttp import web
 
+    from bot.logging_setup import configure
     from bot.server import StartupError, create_app
     from storage.db import StorageUnavailable
 
     settings = load_settings_or_exit(config_file)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure(log_format, log_level)
     try:
         app = create_app(
             settings, cfg.database_path(settings, db_file), os.environ, socket_mode=socket_mode
@@ -293,6 +313,47 @@ def report(config_file, db_file, since, until, fmt, out, transparency, band, dri
         return
     out.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {out}.")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@CONFIG_OPTION
+@click.option(
+    "--db",
+    "db_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def backup(file: Path, config_file: Path | None, db_file: Path | None, force: bool) -> None:
+    """Copy the database to FILE with SQLite's online backup; safe while serve runs.
+
+    The copy is checked (PRAGMA integrity_check) and readable by its owner only. A backup
+    keeps what is later purged from the live database until the backup itself is deleted:
+    rotate backups within your retention periods.
+
+    Example:
+
+        patronguard backup /var/backups/patronguard/$(date +%F).db
+    """
+    from bot.backup import BackupError, backup_database
+
+    explicit = db_file or os.environ.get("PATRONGUARD_DB")
+    # With --db or PATRONGUARD_DB the config file is not needed (handy inside a container).
+    source = Path(explicit) if explicit else cfg.database_path(load_settings_or_exit(config_file))
+    try:
+        result = backup_database(source, file, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Backed up {result.source} to {result.target} ({result.size_bytes // 1024 or 1} KiB, "
+        f"integrity check {result.integrity}, readable by its owner only)."
+    )
+    click.secho(
+        "This backup keeps what is later purged from the live database, until the backup "
+        "itself is deleted: rotate backups within your retention periods.",
+        fg="yellow",
+    )
 
 
 def open_services(config_file: Path | None, db_file: Path | None):

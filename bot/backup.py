@@ -1,0 +1,93 @@
+"""`patronguard backup`: a consistent copy of the live database, through SQLite's backup API.
+
+The copy is taken while `serve` runs (WAL mode lets readers and the one writer proceed),
+checked with PRAGMA integrity_check, and readable by its owner only. A backup keeps
+whatever it holds until the backup itself is deleted: purging the live database does not
+reach into old backups, so rotate them within the retention periods.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+BACKUP_MODE = 0o600
+
+
+class BackupError(Exception):
+    """The backup could not be made; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    source: Path
+    target: Path
+    size_bytes: int
+    integrity: str  # "ok" when PRAGMA integrity_check passed
+
+
+def backup_database(source: Path, target: Path, *, force: bool = False) -> BackupResult:
+    """Copy `source` into `target` (replacing it only with `force`); verify and lock it down."""
+    source, target = Path(source), Path(target)
+    if not source.is_file():
+        raise BackupError(
+            f"no database at {source}; pass --db or set PATRONGUARD_DB to the file serve uses"
+        )
+    if target.exists() and not force:
+        raise BackupError(f"{target} already exists; use --force to replace it")
+    if not target.parent.is_dir():
+        raise BackupError(f"the folder {target.parent} does not exist; create it first")
+    if target.resolve() == source.resolve():
+        raise BackupError("the backup must be a different file from the database")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        _copy(source, partial)
+        integrity = _integrity(partial)
+        if integrity != "ok":
+            raise BackupError(
+                f"the copy failed its integrity check ({integrity}); the database may be "
+                "damaged: keep your older backups and run `patronguard check`"
+            )
+        os.replace(partial, target)  # atomic: the target is either the old file or a checked copy
+    except sqlite3.Error as exc:
+        raise BackupError(f"could not back up {source} ({_reason(exc)})") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return BackupResult(source, target, target.stat().st_size, integrity)
+
+
+def _copy(source: Path, partial: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        partial.unlink()
+    # Created 0600 before SQLite writes a byte, so the copy is never readable by others.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, BACKUP_MODE))
+    live = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        live.execute("PRAGMA busy_timeout=5000")  # wait out the writer's short transactions
+        copy = sqlite3.connect(partial)
+        try:
+            live.backup(copy)  # the whole database in one step: a consistent snapshot
+            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
+        finally:
+            copy.close()
+    finally:
+        live.close()
+    os.chmod(partial, BACKUP_MODE)
+
+
+def _integrity(path: Path) -> str:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+    finally:
+        conn.close()
+    return "; ".join(str(r[0]) for r in rows[:3])
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    # SQLite's own words name the condition (locked, not a database), never the data.
+    return str(exc).split(":")[0]
