@@ -1,0 +1,1 @@
+"""Microsoft Teams: botbuilder wiring, Adaptive Card rendering, and the Teams notifier."""
