@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.config import Settings, load_settings
+from sqlite_utils import Database
+
+from bot.config import Settings, database_path, load_settings
 from playbooks.model import load_playbook
 from playbooks.yamlfile import FileProblems
+from storage import conversations
 
 SECRET_SHAPES = {
     "SLACK_BOT_TOKEN": (r"xoxb-[A-Za-z0-9-]+", "a bot token starts with xoxb-"),
@@ -30,6 +34,7 @@ def check_problems(path: Path, env: Mapping[str, str]) -> tuple[list[str], list[
     except FileProblems as exc:
         errors.extend(str(p) for p in exc.problems)
     warnings.extend(_reachability(settings))
+    warnings.extend(_teams_unreachable(settings, env))
     errors.extend(_secret_shapes(env))
     return errors, warnings
 
@@ -43,6 +48,39 @@ def _reachability(settings: Settings) -> list[str]:
         if not officer.phone:
             found.append(f"{where} has no phone: staff cannot phone them if pages go unanswered")
     return found
+
+
+def _teams_unreachable(settings: Settings, env: Mapping[str, str]) -> list[str]:
+    """People with a teams_id whom the bot cannot message first: it has no conversation yet."""
+    people = [(f"officers[{i}] ({o.name})", o) for i, o in enumerate(settings.officers)]
+    if settings.counsel:
+        people.append((f"counsel ({settings.counsel.name})", settings.counsel))
+    people = [(where, p) for where, p in people if p.teams_id]
+    if not people:
+        return []
+    reached = _teams_conversations(database_path(settings, env.get("PATRONGUARD_DB")))
+    if reached is None:
+        return []
+    return [
+        f"{where} has a teams_id but PatronGuard cannot page them in Teams yet: "
+        "ask them to open PatronGuard in Teams once"
+        for where, person in people
+        if person.teams_id not in reached
+    ]
+
+
+def _teams_conversations(db_path: Path) -> set[str] | None:
+    """Teams user ids with a stored conversation, read without writing; None if unknown."""
+    if not db_path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conversations.users_with_reference(Database(conn))
+        finally:
+            conn.close()
+    except sqlite3.Error:  # locked, unreadable or not a database: say nothing rather than guess
+        return None
 
 
 def _secret_shapes(env: Mapping[str, str]) -> list[str]:

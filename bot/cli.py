@@ -402,5 +402,54 @@ def manifest_slack(url: str | None, socket_mode: bool, command: str) -> None:
     click.echo(text, nl=False)
 
 
+@manifest.command("teams")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--app-id", help="The bot's Microsoft App ID (default: $MICROSOFT_APP_ID).")
+@click.option("--website-url", required=True, help="https page about PatronGuard at your library.")
+@click.option("--privacy-url", help="Your privacy statement (default: the website URL).")
+@click.option("--terms-url", help="Your terms of use (default: the website URL).")
+@click.option("--developer", default="PatronGuard", show_default=True, help="Publisher name.")
+@click.option("--package-version", default="1.0.0", show_default=True, help="Raise per upload.")
+def manifest_teams(
+    out: Path,
+    app_id: str | None,
+    website_url: str,
+    privacy_url: str | None,
+    terms_url: str | None,
+    developer: str,
+    package_version: str,
+) -> None:
+    """Write the Teams app package (manifest.json and icons, zipped) to upload in Teams.
+
+    Upload it in Teams → Apps → Manage your apps → Upload an app (or in the Teams admin center).
+
+    Example:
+
+        patronguard manifest teams --out app.zip --website-url https://library.example.org
+    """
+    from bot.teams.commands import COMMAND_MENU
+    from bot.teams.package import teams_manifest, write_teams_package
+
+    bot_id = app_id or os.environ.get("MICROSOFT_APP_ID", "")
+    if not bot_id.strip():
+        raise click.UsageError("Give the bot's Microsoft App ID: --app-id or MICROSOFT_APP_ID.")
+    try:
+        built = teams_manifest(
+            app_id=bot_id,
+            version=package_version,
+            developer_name=developer,
+            website_url=website_url,
+            privacy_url=privacy_url or website_url,
+            terms_url=terms_url or website_url,
+            commands=list(COMMAND_MENU),
+        )
+        write_teams_package(out, built)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"Wrote {out}. Upload it in Teams: Apps → Manage your apps → Upload an app.")
+
+
 def main() -> None:
     cli(prog_name="patronguard")
