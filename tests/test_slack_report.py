@@ -101,8 +101,7 @@ async def test_search_warrant_pages_urgently_and_pages_counsel(tmp_path):
         case_id = await report_and_submit(pg, "warrant")
         counsel_page = await pg.wait_message(COUNSEL, lambda c: case_id in c.args["text"])
         assert "You are paged as counsel" in all_text(counsel_page.args["blocks"])
-        [row] = pg.rows("SELECT status FROM pages WHERE kind = 'counsel'")
-        assert row["status"] == "sent"
+        await pg.wait_rows("SELECT status FROM pages WHERE kind = 'counsel'", [{"status": "sent"}])
         card = await pg.wait_message(STAFF, lambda c: bool(steps_on(c)))
         assert "A search warrant" in all_text(card.args["blocks"])
         pg.assert_payloads_valid()

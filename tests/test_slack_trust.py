@@ -92,8 +92,7 @@ async def test_a_new_event_id_is_a_new_report(tmp_path):
     async with serve_slack(tmp_path) as pg:
         await pg.event(dm_message(), event_id="Ev0ONE")
         await pg.event(dm_message(), event_id="Ev0TWO")
-        await pg.wait_message(STAFF)
-        assert len(pg.case_ids()) == 2
+        await pg.wait_rows("SELECT count(*) AS n FROM cases", [{"n": 2}])
 
 
 async def test_dm_text_is_never_echoed_or_stored(tmp_path):

@@ -248,10 +248,11 @@ class SlackListeners:
     ) -> None:
         if key in self._answered:
             return  # a retried delivery of an event already answered: the case paged once
-        reply = await self._report(Actor("slack", user_id), key=key)
+        # Claimed before the first await, as a retry can arrive while the original is in hand.
         self._answered[key] = None
         while len(self._answered) > ANSWERED_KEYS_KEPT:
             self._answered.popitem(last=False)
+        reply = await self._report(Actor("slack", user_id), key=key)
         if channel is not None:
             try:
                 await self.client.chat_postEphemeral(
