@@ -98,6 +98,8 @@ def modal_view(form: v.Form, *, intro: v.View | None = None) -> dict[str, Any]:
     if form.intro:
         blocks.append(ContextBlock(elements=[mrkdwn(form.intro)]))
     blocks += [_input_block(field) for field in form.fields]
+    if not blocks:  # Slack refuses a view without blocks
+        blocks.append(SectionBlock(text=mrkdwn(form.title or form.case_id or "PatronGuard")))
     modal = SlackView(
         type="modal",
         callback_id=form.form_id,
@@ -117,6 +119,8 @@ def home_view(views: Iterable[v.View]) -> dict[str, Any]:
         if index:
             blocks.append(DividerBlock())
         blocks += _view_blocks(view)
+    if not blocks:  # Slack refuses a view without blocks
+        blocks.append(HeaderBlock(text="PatronGuard"))
     return SlackView(type="home", blocks=_capped(blocks, MAX_BLOCKS["home"])).to_dict()
 
 
@@ -124,41 +128,43 @@ def _view_blocks(
     view: v.View, *, extra_buttons: Sequence[v.Button] = (), with_header: bool = True
 ) -> list[Block]:
     blocks: list[Block] = []
-    if view.banner:
+    if view.banner.strip():
         # The asterisks are ours; only the handler's words are escaped.
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=f":warning: *{escape(view.banner)}*"))
-        )
-    if with_header:
-        title = TONE_MARKS.get(view.tone, "") + view.title
-        blocks.append(HeaderBlock(text=fit(title, HEADER_MAX)))
-    if view.lines:
-        blocks.append(SectionBlock(text=mrkdwn("\n".join(view.lines))))
-    for section in view.sections:
-        blocks.append(_section_block(section))
-    for start in range(0, len(view.facts), FIELDS_PER_SECTION):
-        chunk = view.facts[start : start + FIELDS_PER_SECTION]
+        banner = f":warning: *{escape(view.banner.strip())}*"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=fit(banner, SECTION_TEXT_MAX))))
+    title = " ".join(view.title.split())
+    if with_header and title:
+        blocks.append(HeaderBlock(text=fit(TONE_MARKS.get(view.tone, "") + title, HEADER_MAX)))
+    lines = [line for line in view.lines if line.strip()]
+    if lines:
+        blocks.append(SectionBlock(text=mrkdwn("\n".join(lines))))
+    blocks += [b for b in map(_section_block, view.sections) if b is not None]
+    facts = [f for f in view.facts if f.label.strip() or f.value.strip()]
+    for start in range(0, len(facts), FIELDS_PER_SECTION):
+        chunk = facts[start : start + FIELDS_PER_SECTION]
         blocks.append(SectionBlock(fields=[_fact_field(f) for f in chunk]))
     for step in view.steps:
         blocks += _step_blocks(step)
     buttons = (*view.buttons, *extra_buttons)
     for start in range(0, len(buttons), BUTTONS_PER_ACTIONS):
         blocks.append(_actions_block(buttons[start : start + BUTTONS_PER_ACTIONS]))
-    if view.footer:
+    if view.footer.strip():
         blocks.append(ContextBlock(elements=[mrkdwn(view.footer)]))
     return blocks
 
 
-def _section_block(section: v.Section) -> SectionBlock:
-    heading = f"*{escape(section.heading)}*"
+def _section_block(section: v.Section) -> SectionBlock | None:
     bullet = "• " if section.bulleted else ""
-    body = "\n".join(bullet + escape(line) for line in section.lines)
-    return SectionBlock(text=MarkdownTextObject(text=fit(f"{heading}\n{body}", SECTION_TEXT_MAX)))
+    parts = [f"*{escape(section.heading.strip())}*"] if section.heading.strip() else []
+    parts += [bullet + escape(line) for line in section.lines if line.strip()]
+    if not parts:
+        return None
+    return SectionBlock(text=MarkdownTextObject(text=fit("\n".join(parts), SECTION_TEXT_MAX)))
 
 
 def _fact_field(fact: v.Fact) -> MarkdownTextObject:
-    text = f"*{escape(fact.label)}*\n{escape(fact.value)}"
-    return MarkdownTextObject(text=fit(text, FIELD_TEXT_MAX))
+    label = f"*{escape(fact.label.strip())}*\n" if fact.label.strip() else ""
+    return MarkdownTextObject(text=fit(label + (escape(fact.value) or "-"), FIELD_TEXT_MAX))
 
 
 def _step_blocks(step: v.StepItem) -> list[Block]:
@@ -184,7 +190,7 @@ def _actions_block(buttons: Sequence[v.Button]) -> ActionsBlock:
         action_id = button.action if count == 0 else f"{button.action}{ACTION_SUFFIX}{count}"
         elements.append(
             ButtonElement(
-                text=fit(button.label, BUTTON_LABEL_MAX),
+                text=fit(" ".join(button.label.split()) or "Open", BUTTON_LABEL_MAX),
                 action_id=action_id,
                 value=button.value[:BUTTON_VALUE_MAX] or None,
                 style=button.style if button.style in ("primary", "danger") else None,
