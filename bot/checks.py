@@ -36,7 +36,19 @@ def check_problems(path: Path, env: Mapping[str, str]) -> tuple[list[str], list[
     warnings.extend(_reachability(settings))
     warnings.extend(_teams_unreachable(settings, env))
     errors.extend(_secret_shapes(env))
+    errors.extend(_fallback_secrets(settings, env))
     return errors, warnings
+
+
+def _fallback_secrets(settings: Settings, env: Mapping[str, str]) -> list[str]:
+    """The same test serve makes at start-up, so a unit's pre-start check catches it."""
+    from bot.notifiers import FallbackNotConfigured, fallback_notifiers
+
+    try:
+        fallback_notifiers(settings, env)
+    except FallbackNotConfigured as exc:
+        return [str(exc)]
+    return []
 
 
 def _reachability(settings: Settings) -> list[str]:

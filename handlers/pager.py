@@ -75,23 +75,31 @@ class Pager:
     def wake(self) -> None:
         self._wake.set()
 
-    async def run_once(self) -> int:
-        """Deliver everything due now; return how many deliveries were attempted."""
+    async def run_once(self, stop: asyncio.Event | None = None) -> int:
+        """Deliver everything due now; return how many deliveries were attempted.
+
+        With `stop` set, the delivery in hand finishes and the rest wait for the next start.
+        """
         now = self.services.now_text()
         due = await self.services.store.run(lambda db: pages.due_pages(db, now))
         singles, groups = _coalesce(due)
-        for group in groups:
-            await self._deliver_combined(group)
-        for page in singles:
-            await self._deliver(page)
+        attempted = 0
+        for batch in [*groups, *([page] for page in singles)]:
+            if stop is not None and stop.is_set():
+                break
+            if len(batch) > 1:
+                await self._deliver_combined(batch)
+            else:
+                await self._deliver(batch[0])
+            attempted += len(batch)
         self.last_cycle_at = asyncio.get_running_loop().time()
-        return len(due)
+        return attempted
 
     async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
         """Deliver until `stop` is set, sleeping until the next due row or a wake-up."""
         while not stop.is_set():
             try:
-                handled = await self.run_once()
+                handled = await self.run_once(stop)
             except Exception as exc:  # the pager must outlive any single failure
                 log.error("pager cycle failed: %s", type(exc).__name__)
                 handled = 0

@@ -112,3 +112,14 @@ def test_purge_with_unwritable_database_says_what_to_check(tmp_path):
     bad = tmp_path / "missing-dir" / "p.db"
     result = CliRunner().invoke(cli, ["purge", "--config", str(config), "--db", str(bad)])
     assert result.exit_code == 1 and "check the disk space and permissions" in result.output
+
+
+def test_check_catches_missing_fallback_secrets(tmp_path):
+    config = tmp_path / "patronguard.yaml"
+    CliRunner().invoke(cli, ["init", str(config)])
+    text = config.read_text() + "\nwebhook:\n  url: https://relay.riverside-library.example/p\n"
+    config.write_text(text)
+    result = CliRunner().invoke(
+        cli, ["check", "--config", str(config)], env={"PATRONGUARD_WEBHOOK_SECRET": ""}
+    )
+    assert result.exit_code == 1 and "PATRONGUARD_WEBHOOK_SECRET" in result.output

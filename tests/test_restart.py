@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime import build_services
-from handlers.cases import report_inquiry
+from handlers.cases import IntakeDetails, report_inquiry, submit_intake
 from handlers.pager import Pager
 from storage import pages
 from tests.conftest import RecordingNotifier
@@ -63,3 +63,30 @@ def test_queueing_the_same_dedup_key_twice_adds_one_row(services, staff):
         )
     )
     assert added is False
+
+
+async def test_stopping_finishes_the_delivery_in_hand_and_leaves_the_rest_queued(services, staff):
+    import asyncio
+
+    from handlers.pager import Pager
+    from storage import pages as page_rows
+
+    stop = asyncio.Event()
+
+    class StopsAfterFirst(RecordingNotifier):
+        async def deliver(self, delivery):
+            stop.set()  # shutdown begins while this delivery is in flight
+            return await super().deliver(delivery)
+
+    notifier = StopsAfterFirst()
+    case_id = (await report_inquiry(services, staff)).case_id
+    details = IntakeDetails("subpoena", "lawyer", False, "circulation", "")
+    await submit_intake(
+        services, staff, case_id, details
+    )  # a card for staff, a page for the officer
+    await Pager(services, {"console": notifier}).run_once(stop)
+    assert len(notifier.sent) == 1
+    queued = services.store.call(
+        lambda db: [p for p in page_rows.due_pages(db, services.now_text())]
+    )
+    assert len(queued) >= 1  # not lost: the next start delivers them
