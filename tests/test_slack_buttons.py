@@ -14,6 +14,7 @@ from tests.slack_harness import (
     serve_slack,
 )
 from tests.standins.slack_api import Call
+from tests.standins.slack_methods import SlackError
 
 
 async def reported(pg: PatronGuardOnSlack, kind: str) -> tuple[str, Call]:
@@ -140,3 +141,74 @@ async def test_staff_cannot_open_the_close_form(tmp_path):
         assert [
             c for c in pg.slack.calls_to("views.open") if c.args["view"]["callback_id"] == "close"
         ] == []
+
+
+async def test_add_details_button_on_the_ephemeral_answer_opens_the_form(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        answer, _ = await pg.command()
+        [case_id] = pg.case_ids()
+        [(_, button)] = [
+            (b, e) for b, e in buttons_in(answer.body["blocks"]) if e["action_id"] == "open_intake"
+        ]
+        assert button["value"] == case_id
+        ephemeral = pg.container("C0DESK", "1700000000.000001", ephemeral=True)
+        payload = pg.block_action(button, user=STAFF, container=ephemeral)
+        await pg.interact(payload)
+        reopened = await pg.slack.wait_for(
+            "views.open", lambda c: c.args["trigger_id"] == payload["trigger_id"]
+        )
+        assert reopened.args["view"]["private_metadata"] == case_id
+        pg.assert_payloads_valid()
+
+
+async def test_an_answer_on_an_ephemeral_message_replaces_it_through_response_url(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        await pg.command()
+        [case_id] = pg.case_ids()
+        button = {"action_id": "ack_page", "value": case_id}
+        ephemeral = pg.container("C0DESK", "1700000000.000001", ephemeral=True)
+        await pg.interact(pg.block_action(button, user=DIRECTOR, container=ephemeral))
+        replaced = await pg.slack.wait_for_response()
+        assert replaced["replace_original"] is True
+        assert f"Case {case_id}: acknowledged by Dana Whitfield" in all_text(replaced["blocks"])
+        assert [c for c in pg.slack.calls_to("chat.update") if c.args["channel"] == "C0DESK"] == []
+
+
+async def test_officer_releases_a_legal_hold_from_the_case_card(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        case_id, _ = await reported(pg, "subpoena")
+        page = await pg.wait_page(DIRECTOR)
+        await pg.click(page, "open_case", user=DIRECTOR)
+        officer_card = await pg.wait_message(
+            DIRECTOR, lambda c: "release_hold" in str(c.args["blocks"])
+        )
+        await pg.click(officer_card, "release_hold", user=DIRECTOR, value=case_id)
+        _, ts = pg.location(officer_card)
+        updated = await pg.slack.wait_for("chat.update", lambda c: c.args["ts"] == ts)
+        assert "release_hold" not in str(updated.args["blocks"])
+        [case] = pg.rows("SELECT hold_released_by FROM cases")
+        assert case["hold_released_by"] == f"slack:{DIRECTOR}"
+        pg.assert_payloads_valid()
+
+
+async def test_an_unknown_review_is_refused_privately(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        button = {"action_id": "review_done", "value": "999"}
+        where = pg.container(dm(DIRECTOR), "1700000000.000001")
+        await pg.interact(pg.block_action(button, user=DIRECTOR, container=where))
+        note = await pg.slack.wait_for("chat.postEphemeral")
+        assert "That review does not exist" in all_text(note.args["blocks"])
+
+
+async def test_an_expired_trigger_still_leaves_the_form_one_click_away(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        pg.slack.handle("views.open", _expired)
+        answer, _ = await pg.command()
+        assert answer.status == 200
+        assert "open_intake" in [e["action_id"] for _, e in buttons_in(answer.body["blocks"])]
+        await pg.wait_page(DIRECTOR)
+        pg.assert_payloads_valid(expected_refusals=("expired_trigger_id",))
+
+
+def _expired(state, args):
+    raise SlackError("expired_trigger_id")

@@ -18,6 +18,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.server import Runtime
 from bot.slack.blocks import (
@@ -26,8 +27,7 @@ from bot.slack.blocks import (
     fit,
     home_view,
     invalid_block,
-    message_blocks,
-    message_text,
+    message_args,
     modal_view,
     submitted_values,
 )
@@ -56,7 +56,6 @@ log = logging.getLogger("patronguard.slack")
 
 ANSWERED_KEYS_KEPT = 2048
 ERROR_TEXT_MAX = 1000
-FORM_BUTTONS = {"intake": ("Add details", v.OPEN_INTAKE), "close": ("Close case", v.OPEN_CLOSE)}
 FAILED_TO_RECORD = v.View(
     title="PatronGuard could not record this just now",
     lines=("Disclose nothing, and phone your responsible officer now.",),
@@ -128,7 +127,7 @@ class SlackListeners:
         actor = Actor("slack", event["user"])
         views = [
             help_view(self.services, actor, command=self.command).view,
-            (await status(self.services, actor)).view,
+            (await _safely(status(self.services, actor))).view,
         ]
         try:
             await self.client.views_publish(user_id=actor.user_id, view=home_view(views))
@@ -141,7 +140,7 @@ class SlackListeners:
             return
         if not event.get("user"):
             return
-        await self._report_privately(event["user"], key=f"slack:event:{body.get('event_id')}")
+        await self._report_privately(event["user"], key=_event_key(body))
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """An @mention starts a report; the answer is ephemeral, never posted to the channel."""
@@ -150,7 +149,7 @@ class SlackListeners:
         channel = str(event.get("channel") or "")
         await self._report_privately(
             event["user"],
-            key=f"slack:event:{body.get('event_id')}",
+            key=_event_key(body),
             channel=None if channel.startswith("D") else channel,
         )
 
@@ -236,7 +235,7 @@ class SlackListeners:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    async def _report(self, actor: Actor, *, key: str, drill: bool = False) -> v.Reply:
+    async def _report(self, actor: Actor, *, key: str | None, drill: bool = False) -> v.Reply:
         services = self.services
         reply = await _safely(report_inquiry(services, actor, drill=drill, idempotency_key=key))
         if reply.case_id:
@@ -244,14 +243,15 @@ class SlackListeners:
         return reply
 
     async def _report_privately(
-        self, user_id: str, *, key: str, channel: str | None = None
+        self, user_id: str, *, key: str | None, channel: str | None = None
     ) -> None:
-        if key in self._answered:
-            return  # a retried delivery of an event already answered: the case paged once
-        # Claimed before the first await, as a retry can arrive while the original is in hand.
-        self._answered[key] = None
-        while len(self._answered) > ANSWERED_KEYS_KEPT:
-            self._answered.popitem(last=False)
+        if key is not None:
+            if key in self._answered:
+                return  # a retried delivery of an event already answered: the case paged once
+            # Claimed before the first await: a retry can arrive while the original is in hand.
+            self._answered[key] = None
+            while len(self._answered) > ANSWERED_KEYS_KEPT:
+                self._answered.popitem(last=False)
         reply = await self._report(Actor("slack", user_id), key=key)
         if channel is not None:
             try:
@@ -329,25 +329,12 @@ class SlackListeners:
             log.warning("case %s: message not updated (%s)", reply.case_id, _error_kind(exc))
 
     async def _respond(self, body: dict[str, Any], reply: v.Reply) -> None:
-        from slack_sdk.webhook.async_client import AsyncWebhookClient
-
         url = body.get("response_url")
         if not url:
             await self._dm(body["user"]["id"], reply)
             return
         webhook = AsyncWebhookClient(url, session=self.client.session)
         await webhook.send(replace_original=True, response_type="ephemeral", **message_args(reply))
-
-
-def message_args(reply: v.Reply) -> dict[str, Any]:
-    """blocks and text for a message showing a reply; a pending form becomes a button."""
-    view = reply.view
-    extra: tuple[v.Button, ...] = ()
-    if reply.form is not None and reply.form.form_id in FORM_BUTTONS:
-        label, action = FORM_BUTTONS[reply.form.form_id]
-        if not any(b.action == action for b in view.buttons):
-            extra = (v.Button(label, action, reply.form.case_id),)
-    return {"blocks": message_blocks(view, extra_buttons=extra), "text": message_text(view)}
 
 
 def ephemeral(reply: v.Reply) -> dict[str, Any]:
@@ -362,6 +349,12 @@ async def _safely(call: Awaitable[v.Reply]) -> v.Reply:
     except Exception as exc:  # staff must always get an answer
         log.error("slack: handler failed (%s)", type(exc).__name__)
         return v.Reply(view=FAILED_TO_RECORD, refused=True)
+
+
+def _event_key(body: dict[str, Any]) -> str | None:
+    """Slack repeats an event's event_id on every retried delivery of it."""
+    event_id = body.get("event_id")
+    return f"slack:event:{event_id}" if event_id else None
 
 
 def _error_kind(exc: BaseException) -> str:

@@ -48,6 +48,7 @@ STATE_MARKS = {
     "not_applicable": ":heavy_minus_sign:",
 }
 TONE_MARKS = {v.REFUSAL: ":no_entry: ", v.WARNING: ":warning: "}
+FORM_BUTTONS = {"intake": ("Add details", v.OPEN_INTAKE), "close": ("Close case", v.OPEN_CLOSE)}
 YES_NO = (v.Choice("yes", "Yes"), v.Choice("no", "No"))
 # An action id may repeat across blocks but not within one; "#n" keeps them apart.
 ACTION_SUFFIX = "#"
@@ -82,6 +83,21 @@ def base_action(action_id: str) -> str:
 def message_text(view: v.View) -> str:
     """The notification and screen-reader fallback for a message."""
     return fit(escape(view.plain_text() or view.title), FALLBACK_TEXT_MAX)
+
+
+def message_args(reply: v.Reply) -> dict[str, Any]:
+    """`blocks` and `text` for a message showing a handler's reply.
+
+    A form the reply carries cannot be shown inside a message, so it becomes the button that
+    opens it (unless the view already has that button).
+    """
+    view = reply.view
+    extra: tuple[v.Button, ...] = ()
+    if reply.form is not None and reply.form.form_id in FORM_BUTTONS:
+        label, action = FORM_BUTTONS[reply.form.form_id]
+        if not any(b.action == action for b in view.buttons):
+            extra = (v.Button(label, action, reply.form.case_id),)
+    return {"blocks": message_blocks(view, extra_buttons=extra), "text": message_text(view)}
 
 
 def message_blocks(view: v.View, *, extra_buttons: Sequence[v.Button] = ()) -> list[dict[str, Any]]:
