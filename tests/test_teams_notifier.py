@@ -70,3 +70,11 @@ async def test_a_stalled_connector_times_out_and_is_retried(teams: TeamsHarness)
     teams.runtime.notifiers["teams"].timeout = 0.2
     page = await first_page(teams, lambda: teams.connector.stall(2.0, count=1))
     assert (page.status, page.last_error) == ("queued", "timeout")
+
+
+async def test_an_unreachable_service_url_is_retried(teams: TeamsHarness) -> None:
+    closed_port = "http://127.0.0.1:9/"
+    install = teams.activity(DANA, type="conversationUpdate", membersAdded=[{"id": DANA}])
+    assert await teams.post({**install, "serviceUrl": closed_port}) == 201
+    page = await first_page(teams)
+    assert (page.status, page.last_error) == ("queued", "unreachable")

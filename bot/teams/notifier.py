@@ -10,7 +10,6 @@ import asyncio
 import logging
 from typing import Any
 
-import aiohttp
 from botbuilder.core.cloud_adapter_base import CloudAdapterBase
 from botbuilder.schema import ErrorResponseException
 from msrest.exceptions import ClientRequestError
@@ -66,7 +65,7 @@ class TeamsNotifier:
             raise _failure(exc) from None
         except TimeoutError:
             raise DeliveryFailed("timeout") from None
-        except (ClientRequestError, aiohttp.ClientError, OSError):
+        except (ClientRequestError, OSError):  # msrest wraps connection errors from requests
             raise DeliveryFailed("unreachable") from None
 
 
