@@ -188,6 +188,12 @@ async def test_channel_mention_moves_to_personal_chat_and_gagged_order_stays_pri
     assert "RESTRICTED" in page_text and "Open it privately" in page_text
     assert "Federal agent" not in page_text and "County Sheriff" not in page_text
 
+    # Opened by the officer, the case shows everything, but notifications show only its id.
+    assert await teams.press(DANA, page, "Open case") == 201
+    [opened] = teams.find(DANA, lambda text: "nondisclosure" in text, kinds=("reply",))
+    assert opened.body["summary"] == f"[RESTRICTED] Case {case_id}"
+    assert cards_of(opened)[0]["fallbackText"] == f"[RESTRICTED] Case {case_id}"
+
 
 async def test_no_acknowledgement_escalates_to_the_next_officer(
     teams: TeamsHarness, clock: FakeClock, settings: Settings
@@ -268,10 +274,13 @@ async def test_an_officer_marks_a_step_and_the_card_changes_in_place(teams: Team
     [listing] = teams.find(DANA, lambda text: "Open cases" in text)
     assert await teams.press(DANA, listing, f"Open {case_id}") == 201
     [card] = teams.find(DANA, lambda text: f"Case {case_id}: A subpoena" in text, kinds=("reply",))
+    assert await teams.press(DANA, card, "Acknowledge") == 201
     assert await teams.press(DANA, card, "Done", value_has=":consult_counsel") == 201
-    [edited] = [r for r in teams.sent_to(DANA) if r.kind == "update"]
-    assert edited.activity_id == card.activity_id
-    assert "Done by Dana Whitfield" in card_text(cards_of(edited)[0])
+    acknowledged, marked = [r for r in teams.sent_to(DANA) if r.kind == "update"]
+    assert acknowledged.activity_id == marked.activity_id == card.activity_id
+    acknowledged_text = card_text(cards_of(acknowledged)[0])
+    assert "Dana Whitfield at" in acknowledged_text and "Have counsel check" in acknowledged_text
+    assert "Done by Dana Whitfield" in card_text(cards_of(marked)[0])
     assert teams.read(lambda db: cases.step_records(db, case_id))["consult_counsel"].state == "done"
 
 
@@ -286,7 +295,7 @@ async def test_unknown_or_malformed_buttons_get_a_polite_answer(teams: TeamsHarn
 
 async def test_help_status_and_officer_report_commands(teams: TeamsHarness) -> None:
     assert await teams.say(STAFF, "help") == 201
-    assert teams.find(STAFF, lambda text: "Report a records request" in text)
+    *_, help_card = teams.find(STAFF, lambda text: "Report a records request" in text)
     assert await teams.say(STAFF, "report") == 201
     assert teams.find(STAFF, lambda text: "Only the responsible officer or counsel" in text)
     assert await teams.say(DANA, "<p>Report</p>") == 201
@@ -297,6 +306,8 @@ async def test_help_status_and_officer_report_commands(teams: TeamsHarness) -> N
     assert await teams.say(STAFF, "drill") == 201
     assert teams.read(lambda db: [r["drill"] for r in db["cases"].rows]) == [1]
     assert teams.find(STAFF, lambda text: "DRILL" in text)
+    assert await teams.press(STAFF, help_card, "Report a records request") == 201
+    assert teams.read(lambda db: [r["drill"] for r in db["cases"].rows]) == [1, 0]
 
 
 async def test_references_are_stored_without_message_text(teams: TeamsHarness) -> None:

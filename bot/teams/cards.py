@@ -13,7 +13,7 @@ from typing import Any
 from botbuilder.schema import Attachment
 
 from handlers import views as v
-from handlers.presenters import STATE_LABELS
+from handlers.presenters import RESTRICTED_BANNER, STATE_LABELS
 
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -55,10 +55,20 @@ def view_card(view: v.View) -> dict[str, Any]:
     body += [_step(step, where) for step in view.steps]
     if view.footer:
         body.append(_text(view.footer, size="small", subtle=True, separator=True))
-    card = _card(body, view.plain_text())
+    card = _card(body, preview_text(view))
     if view.buttons:
         card["actions"] = [_submit(b, where) for b in view.buttons]
     return card
+
+
+def preview_text(view: v.View) -> str:
+    """What a notification (or a client too old for the card) shows, e.g. on a locked phone.
+
+    A restricted case shows only its id there: its title can name what was presented.
+    """
+    if RESTRICTED_BANNER in view.banner:
+        return f"[{view.banner}] Case {view.case_id}" if view.case_id else f"[{view.banner}]"
+    return view.plain_text()
 
 
 def form_card(form: v.Form) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 
-from bot.teams.cards import card_attachment, form_card, view_card
+from bot.teams.cards import card_attachment, form_card, preview_text, view_card
 from handlers import views as v
 
 
@@ -20,7 +20,7 @@ def card_activity(card: dict, *, summary: str = "", activity_id: str | None = No
 
 
 def view_activity(view: v.View, *, activity_id: str | None = None) -> Activity:
-    return card_activity(view_card(view), summary=view.plain_text(), activity_id=activity_id)
+    return card_activity(view_card(view), summary=preview_text(view), activity_id=activity_id)
 
 
 def reply_activities(reply: v.Reply) -> list[Activity]:
