@@ -194,6 +194,11 @@ async def test_no_acknowledgement_escalates_to_the_next_officer(
     await teams.runtime.pager.run_once()
     [page] = teams.find(SAM, lambda text: f"case {case_id}" in text, kinds=("send",))
     assert "Acknowledge" in card_text(cards_of(page)[0])
+    # Twice through Dana and Sam with no answer: the reporter is told whom to phone.
+    clock.advance(settings.escalation.ack_timeout * 3)
+    await teams.runtime.pager.run_once()
+    [notice] = teams.find(STAFF, lambda text: "no officer has acknowledged" in text)
+    assert "+1 555 010 0101" in card_text(cards_of(notice)[0])
 
 
 async def test_acknowledging_updates_the_page_and_the_reporters_card(
