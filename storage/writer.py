@@ -20,6 +20,7 @@ from storage.db import StorageUnavailable, connect, describe_storage_error
 
 T = TypeVar("T")
 _STOP = object()
+MAX_BATCH = 64  # jobs committed together when they queue up at once
 
 
 class Store:
@@ -57,26 +58,90 @@ class Store:
         ready.set_result(None)
         try:
             while True:
-                job = self._jobs.get()
-                if job is _STOP:
+                batch = self._next_batch()
+                if batch is None:
                     return
-                fn, future, transaction = job
-                if not future.set_running_or_notify_cancel():
-                    continue
-                try:
-                    if transaction:
-                        with db.atomic():
-                            result = fn(db)
-                    else:
-                        result = fn(db)
-                except sqlite3.OperationalError as exc:
-                    future.set_exception(_unavailable_or_raw(self.path, exc))
-                except BaseException as exc:
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
+                self._run_batch(db, batch)
         finally:
             db.conn.close()
+
+    def _next_batch(self) -> list | None:
+        """Wait for a job, then take every transactional job already waiting with it."""
+        job = self._jobs.get()
+        if job is _STOP:
+            return None
+        batch = [job]
+        while job[2] and len(batch) < MAX_BATCH:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is _STOP or not job[2]:
+                self._jobs.put(job)  # handled on its own, after this batch
+                break
+            batch.append(job)
+        return batch
+
+    def _run_batch(self, db: Database, batch: list) -> None:
+        """Group commit: one transaction and one fsync for the batch; a savepoint per job,
+        so a job that fails rolls back alone and the others still commit."""
+        jobs = [
+            (fn, future, tx) for fn, future, tx in batch if future.set_running_or_notify_cancel()
+        ]
+        if len(jobs) == 1 and not jobs[0][2]:
+            fn, future, _ = jobs[0]
+            self._settle(future, lambda: fn(db))
+            return
+        outcomes: list[tuple[Future, bool, object]] = []
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for index, (fn, future, _) in enumerate(jobs):
+                db.execute(f"SAVEPOINT job{index}")
+                try:
+                    result = fn(db)
+                except BaseException as exc:
+                    if not db.conn.in_transaction:  # SQLite dropped it all (full, I/O error)
+                        raise _BatchLost(exc) from None
+                    db.execute(f"ROLLBACK TO job{index}")
+                    db.execute(f"RELEASE job{index}")
+                    outcomes.append((future, False, exc))
+                else:
+                    db.execute(f"RELEASE job{index}")
+                    outcomes.append((future, True, result))
+            db.execute("COMMIT")
+        except (sqlite3.Error, _BatchLost) as exc:
+            # Nothing in the batch committed: every job hears so, none is told it succeeded.
+            if db.conn.in_transaction:
+                db.execute("ROLLBACK")
+            cause = exc.cause if isinstance(exc, _BatchLost) else exc
+            failure = (
+                _unavailable_or_raw(self.path, cause)
+                if isinstance(cause, sqlite3.OperationalError)
+                else cause
+            )
+            for _, future, _ in jobs:
+                if not future.done():
+                    future.set_exception(failure)
+            return
+        for future, ok, value in outcomes:
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(
+                    _unavailable_or_raw(self.path, value)
+                    if isinstance(value, sqlite3.OperationalError)
+                    else value
+                )
+
+    def _settle(self, future: Future, call: Callable[[], object]) -> None:
+        try:
+            result = call()
+        except sqlite3.OperationalError as exc:
+            future.set_exception(_unavailable_or_raw(self.path, exc))
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
 
     def submit(self, fn: Callable[[Database], T], *, transaction: bool = True) -> Future:
         if self._thread is None:
@@ -99,6 +164,12 @@ class Store:
         if thread is not None:
             self._jobs.put(_STOP)
             thread.join()
+
+
+class _BatchLost(Exception):
+    def __init__(self, cause: BaseException):
+        super().__init__(type(cause).__name__)
+        self.cause = cause
 
 
 def _unavailable_or_raw(path: Path, exc: sqlite3.OperationalError) -> Exception:

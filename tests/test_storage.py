@@ -27,7 +27,10 @@ def test_migrations_apply_once_and_reopen_cleanly(db_path):
     db = connect(db_path)
     applied = [r["name"] for r in db["_sqlite_migrations"].rows]
     assert applied == [
-        "m001_core_tables", "m002_conversation_refs", "m003_retention", "m004_retention_reviews"
+        "m001_core_tables",
+        "m002_conversation_refs",
+        "m003_retention",
+        "m004_retention_reviews",
     ]
 
 
@@ -100,3 +103,26 @@ def test_unwritable_location_gives_a_clear_error(tmp_path):
     with pytest.raises(StorageUnavailable) as caught:
         store.start()
     assert "check the disk space and permissions" in str(caught.value)
+
+
+async def test_a_failing_job_queued_with_others_rolls_back_alone(db_path):
+    store = Store(db_path)
+    store.start()
+
+    def insert(key: str):
+        return lambda db: db["seen_events"].insert({"key": key, "seen_at": "2026"})
+
+    def fails(db):
+        db["seen_events"].insert({"key": "doomed", "seen_at": "2026"})
+        raise ValueError("refused")
+
+    blocker = store.submit(lambda db: __import__("time").sleep(0.2), transaction=False)
+    futures = [store.submit(insert(f"k{n}")) for n in range(5)]
+    futures.insert(2, store.submit(fails))
+    blocker.result()
+    results = [f.exception() for f in futures]
+    names = [type(r).__name__ for r in results]
+    assert names == ["NoneType", "NoneType", "ValueError", "NoneType", "NoneType", "NoneType"]
+    keys = store.call(lambda db: sorted(r["key"] for r in db["seen_events"].rows))
+    assert keys == ["k0", "k1", "k2", "k3", "k4"]
+    store.close()
