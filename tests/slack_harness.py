@@ -127,6 +127,8 @@ class PatronGuardOnSlack:
     clock: FakeClock
     session: aiohttp.ClientSession
     acks: list[dict[str, Any]] = field(default_factory=list)
+    # Stand-in errors a test provokes on purpose; any other refusal fails the test at exit.
+    expected_refusals: tuple[str, ...] = ()
 
     @property
     def runtime(self) -> Runtime:
@@ -402,13 +404,13 @@ async def serve_slack(
             teams=False,
         )
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
         try:
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = runner.addresses[0][1]
             async with aiohttp.ClientSession() as session:
-                yield PatronGuardOnSlack(
+                pg = PatronGuardOnSlack(
                     url=f"http://127.0.0.1:{port}/slack/events",
                     slack=slack,
                     app=app,
@@ -416,5 +418,8 @@ async def serve_slack(
                     clock=clock,
                     session=session,
                 )
+                yield pg
+                # Every test also holds every payload Slack received to Slack's rules.
+                pg.assert_payloads_valid(expected_refusals=pg.expected_refusals)
         finally:
             await runner.cleanup()

@@ -203,6 +203,7 @@ async def test_an_unknown_review_is_refused_privately(tmp_path):
 async def test_an_expired_trigger_still_leaves_the_form_one_click_away(tmp_path):
     async with serve_slack(tmp_path) as pg:
         pg.slack.handle("views.open", _expired)
+        pg.expected_refusals = ("expired_trigger_id",)
         answer, _ = await pg.command()
         assert answer.status == 200
         assert "open_intake" in [e["action_id"] for _, e in buttons_in(answer.body["blocks"])]

@@ -54,6 +54,7 @@ async def test_inactive_account_fails_for_good_and_escalation_goes_on(tmp_path):
             return HANDLERS["chat.postMessage"](state, args)
 
         pg.slack.handle("chat.postMessage", refuse_director)
+        pg.expected_refusals = ("account_inactive",)
         await pg.command()
         await pg.wait_rows(
             FIRST_PAGE, [{"status": "failed", "attempts": 1, "last_error": "account_inactive"}]

@@ -6,11 +6,15 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cli import cli
 from bot.config import load_default_settings
 from bot.server import StartupError, create_app
-from bot.slack.wiring import normalise_api_url, read_credentials
+from bot.slack.wiring import SocketModeLink, normalise_api_url, read_credentials
+from tests.slack_harness import serve_slack
+from tests.standins.slack_api import SlackStandIn
 
 BOT = "xoxb-1-good-token"
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -104,3 +108,20 @@ def test_serve_explains_a_bad_token_and_exits(tmp_path):
     assert result.exit_code == 1
     assert "SLACK_BOT_TOKEN is not a bot token" in result.output
     assert "xoxp-1-user-token-oops" not in result.output
+
+
+async def test_a_refused_app_token_stops_socket_mode_startup_with_the_fix(tmp_path):
+    with pytest.raises(StartupError, match="Check SLACK_APP_TOKEN") as caught:
+        async with serve_slack(tmp_path, socket_mode=True, env={"SLACK_APP_TOKEN": "xapp-1-x"}):
+            pass
+    assert "invalid_auth" in str(caught.value) and "xapp-1-x" not in str(caught.value)
+
+
+async def test_socket_mode_starts_anyway_when_slack_is_unreachable():
+    async with SlackStandIn(token=BOT, app_token="xapp-1-A1-abc") as slack:
+        client = AsyncWebClient(token=BOT, base_url=slack.api_url, retry_handlers=[])
+        link = SocketModeLink(AsyncApp(client=client, signing_secret=""), "xapp-1-A1-abc")
+        slack.fail_next("apps.connections.open", status=503)
+        await link._check_token()  # warns and lets the server start; slack_sdk keeps trying
+        await link._check_token()
+        assert len(slack.calls_to("apps.connections.open")) == 1

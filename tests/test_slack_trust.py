@@ -116,3 +116,11 @@ async def test_repeated_report_button_press_opens_one_case(tmp_path):
         await asyncio.sleep(0.2)
         assert len(pg.case_ids()) == 1
         pg.assert_payloads_valid()
+
+
+async def test_an_oversized_body_is_refused_before_anything_runs(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        body = slash_command_body(user_id=STAFF, text="x" * 300_000)
+        answer = await pg.post(body, FORM)
+        assert answer.status == 413
+        assert pg.rows("SELECT id FROM cases") == []

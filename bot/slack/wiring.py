@@ -9,6 +9,8 @@ while the server runs.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Mapping
@@ -20,6 +22,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -148,9 +151,9 @@ def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -
         app.router.add_post(EVENTS_PATH, _events_endpoint(bolt_app))
     app.on_startup.append(_open_session(client))
     if credentials.app_token:
-        socket = AsyncSocketModeHandler(bolt_app, app_token=credentials.app_token)
-        app.on_startup.append(_connect_socket(socket))
-        app.on_cleanup.append(_close_socket(socket))
+        link = SocketModeLink(bolt_app, credentials.app_token)
+        app.on_startup.append(link.start)
+        app.on_cleanup.append(link.stop)
     app.on_cleanup.append(_close_session(client))
     return SlackNotifier(client)
 
@@ -182,16 +185,42 @@ def _close_session(client: AsyncWebClient):
     return close_session
 
 
-def _connect_socket(socket: AsyncSocketModeHandler):
-    async def connect(app: web.Application) -> None:
-        await socket.connect_async()
-        log.info("slack: connected over Socket Mode")
+class SocketModeLink:
+    """Socket Mode for the server's lifetime: the app token checked at startup, then connected
+    in the background (slack_sdk retries a lost or failed connection on its own), so the
+    pager and /healthz run even while Slack is unreachable."""
 
-    return connect
+    def __init__(self, bolt_app: AsyncApp, app_token: str):
+        self.handler = AsyncSocketModeHandler(bolt_app, app_token=app_token)
+        self.client = bolt_app.client
+        self.app_token = app_token
+        self._task: asyncio.Task | None = None
 
+    async def start(self, app: web.Application) -> None:
+        await self._check_token()
+        self._task = asyncio.create_task(self.handler.connect_async())
 
-def _close_socket(socket: AsyncSocketModeHandler):
-    async def close(app: web.Application) -> None:
-        await socket.close_async()
+    async def stop(self, app: web.Application) -> None:
+        await self.handler.close_async()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
-    return close
+    async def _check_token(self) -> None:
+        """Refuse to start on a token Slack rejects; only warn when Slack cannot be reached."""
+        try:
+            # Issues a one-time connection URL, left unused: slack_sdk asks for its own.
+            await self.client.apps_connections_open(app_token=self.app_token)
+        except SlackApiError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            error = str(exc.response.get("error")) if exc.response is not None else "no answer"
+            if status < 500 and error != "ratelimited":
+                raise StartupError(
+                    f"Slack refused the Socket Mode connection ({error}). Check "
+                    "SLACK_APP_TOKEN: an app-level token with the connections:write scope, "
+                    "from the same app as SLACK_BOT_TOKEN."
+                ) from None
+            log.warning("slack: Socket Mode not reachable yet (%s); retrying", error)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("slack: Socket Mode not reachable yet (%s); retrying", type(exc).__name__)
