@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.config import Contact
@@ -71,6 +71,7 @@ class Pager:
         self.notifiers = notifiers
         self._wake = asyncio.Event()
         self.last_cycle_at: float | None = None
+        self._last_page_at: dict[tuple[str, str], datetime] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -87,6 +88,8 @@ class Pager:
         for batch in [*groups, *([page] for page in singles)]:
             if stop is not None and stop.is_set():
                 break
+            if await self._pace(batch):
+                continue
             if len(batch) > 1:
                 await self._deliver_combined(batch)
             else:
@@ -166,6 +169,23 @@ class Pager:
         await services.store.run(lambda db: pages.mark_sent(db, page.id, at=at, delivery_ref=where))
         log.info("case %s: %s delivered via %s", case.id, page.kind, channel)
 
+    async def _pace(self, batch: list[PageRecord]) -> bool:
+        """Hold back a new page to someone paged less than a second ago (Slack's per-channel
+        rate); return True if the batch was postponed."""
+        first = batch[0]
+        if first.kind not in ("page", "counsel") or first.channel in FALLBACK_CHANNELS:
+            return False
+        target = (first.channel, first.recipient)
+        now = self.services.now()
+        last = self._last_page_at.get(target)
+        if last is not None and now - last < PAGE_INTERVAL:
+            until = to_text(last + PAGE_INTERVAL)
+            ids = [p.id for p in batch]
+            await self.services.store.run(lambda db: pages.postpone(db, ids, until=until))
+            return True
+        self._last_page_at[target] = now
+        return False
+
     async def _deliver_combined(self, group: list[PageRecord]) -> None:
         """One message for several cases paging the same officer on the same channel."""
         services = self.services
@@ -222,8 +242,9 @@ class Pager:
         )
 
 
-# A chat message per officer per cycle at most: Slack allows about one a second per channel.
-MAX_COMBINED = 10
+# Slack allows about one message a second per channel, and 25 buttons in one actions block.
+PAGE_INTERVAL = timedelta(seconds=1)
+MAX_COMBINED = 25
 
 
 def _coalesce(due: list[PageRecord]) -> tuple[list[PageRecord], list[list[PageRecord]]]:

@@ -139,3 +139,12 @@ def mark_not_needed(db: Database, page_id: int) -> None:
         "WHERE id = ? AND status = 'queued'",
         [page_id],
     )
+
+
+def postpone(db: Database, page_ids: list[int], *, until: str) -> None:
+    """Hold queued rows back until `until` without counting an attempt."""
+    db.execute(
+        f"UPDATE pages SET next_attempt_at = max(next_attempt_at, ?) WHERE status = 'queued' "
+        f"AND id IN ({', '.join('?' for _ in page_ids)})",
+        [until, *page_ids],
+    )

@@ -181,3 +181,19 @@ async def test_several_cases_at_once_reach_an_officer_as_one_page(
     await pager.run_once()  # the unacknowledged case alone escalates
     escalated = [d for d in notifier.sent if d.kind == "page"][1:]
     assert [(d.address, d.case_id) for d in escalated] == [(settings.officers[1].key, second)]
+
+
+async def test_new_pages_to_one_officer_are_paced_a_second_apart(
+    services, pager, notifier, settings, clock
+):
+    from handlers.actors import Actor
+
+    await report_inquiry(services, Actor("console", "desk-1"))
+    await pager.run_once()
+    await report_inquiry(services, Actor("console", "desk-2"))  # arrives just after
+    await pager.run_once()
+    assert len([d for d in notifier.sent if d.kind == "page"]) == 1  # held back, not dropped
+    clock.advance(1)
+    await pager.run_once()
+    pages_sent = [d for d in notifier.sent if d.kind == "page"]
+    assert len(pages_sent) == 2 and pages_sent[1].address == settings.officers[0].key
