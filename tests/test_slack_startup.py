@@ -4,6 +4,7 @@ them), the Web API base URL, and the server's health naming the Slack channel.""
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
 from slack_bolt.async_app import AsyncApp
@@ -122,6 +123,9 @@ async def test_socket_mode_starts_anyway_when_slack_is_unreachable():
         client = AsyncWebClient(token=BOT, base_url=slack.api_url, retry_handlers=[])
         link = SocketModeLink(AsyncApp(client=client, signing_secret=""), "xapp-1-A1-abc")
         slack.fail_next("apps.connections.open", status=503)
-        await link._check_token()  # warns and lets the server start; slack_sdk keeps trying
-        await link._check_token()
+        try:
+            await link._check_token()  # warns and lets the server start; slack_sdk keeps trying
+            await link._check_token()
+        finally:
+            await link.stop(web.Application())
         assert len(slack.calls_to("apps.connections.open")) == 1

@@ -197,7 +197,14 @@ class SocketModeLink:
         self._task: asyncio.Task | None = None
 
     async def start(self, app: web.Application) -> None:
-        await self._check_token()
+        try:
+            await self._check_token()
+        except StartupError:
+            # aiohttp skips on_cleanup when startup fails, so close what is open here.
+            await self.handler.close_async()
+            if self.client.session is not None:
+                await self.client.session.close()
+            raise
         self._task = asyncio.create_task(self.handler.connect_async())
 
     async def stop(self, app: web.Application) -> None:
