@@ -78,6 +78,8 @@ async def test_malformed_requests_get_a_4xx_never_a_500(settings: Settings, tmp_
         # Well-formed but with nobody to answer: accepted, and nothing happens.
         assert await teams.post({"type": "message", "text": "hello"}) == 201
         assert await teams.post({"type": "typing"}) == 201
+        invoke = teams.activity(STAFF, type="invoke", name="adaptiveCard/action", value={})
+        assert await teams.post(invoke) == 200  # nothing PatronGuard offers invokes
         assert teams.connector.activities == []
         assert teams.count("cases") == 0
 

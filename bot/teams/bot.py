@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
 from bot.teams.actions import handle_command, handle_submit
@@ -105,6 +105,13 @@ class PatronGuardBot(ActivityHandler):
         elif submitted is None:
             await self._answer_privately(turn_context, actor, command_of(activity.text), key)
         # A button pressed outside personal chat cannot be ours: cards are only sent there.
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Acknowledge and ignore: PatronGuard's buttons (Action.Submit) arrive as messages.
+
+        Nothing it offers invokes, and botbuilder's default answer (501) reads as a server error.
+        """
+        return InvokeResponse(status=200)
 
     async def _answer_privately(
         self, turn_context: TurnContext, actor: Actor, command: str, key: str | None

@@ -7,7 +7,6 @@ reporter's Teams user id). It returns where the message is, so later deliveries 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from botbuilder.core.cloud_adapter_base import CloudAdapterBase
@@ -18,8 +17,6 @@ from bot.teams.references import Logic, continue_in, stored_reference
 from bot.teams.replies import view_activity
 from handlers.pager import Delivery, DeliveryFailed
 from handlers.services import Services
-
-log = logging.getLogger("patronguard.teams")
 
 # Teams answers in well under a second; a stalled call must not hold up other pages.
 CALL_TIMEOUT = 15.0
