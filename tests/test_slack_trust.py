@@ -14,7 +14,7 @@ from tests.slack_harness import (
     dm,
     serve_slack,
 )
-from tests.standins.slack_signing import sign_request, slash_command_body
+from tests.standins.slack_signing import interaction_body, sign_request, slash_command_body
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -124,3 +124,22 @@ async def test_an_oversized_body_is_refused_before_anything_runs(tmp_path):
         answer = await pg.post(body, FORM)
         assert answer.status == 413
         assert pg.rows("SELECT id FROM cases") == []
+
+
+async def test_signed_garbage_is_a_400_and_unsigned_garbage_a_401(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        assert (await pg.post(b"{not json", "application/json")).status == 400
+        assert (await pg.post(b"\x80\x81", "application/json")).status == 401
+        assert (await pg.post(b"\x80\x81", "application/json", secret="f" * 32)).status == 401
+        # A payload Slack never sends, which trips Bolt's own parsing: still not a 500.
+        odd = interaction_body({"type": "view_submission", "view": {"callback_id": "intake"}})
+        assert (await pg.post(odd, FORM)).status == 400
+        assert pg.rows("SELECT id FROM cases") == []
+
+
+async def test_slacks_certificate_probe_is_answered_without_doing_anything(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        probe = b"ssl_check=1&token=legacy-verification-token"
+        async with pg.session.post(pg.url, data=probe, headers={"Content-Type": FORM}) as answer:
+            assert answer.status == 200
+        assert pg.slack.calls == [] and pg.rows("SELECT id FROM cases") == []

@@ -15,18 +15,20 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.server import Runtime, StartupError
@@ -148,7 +150,7 @@ def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -
     app[BOLT] = bolt_app
     if credentials.signing_secret:
         # Without a secret nothing could be verified, so the HTTP endpoint is not served at all.
-        app.router.add_post(EVENTS_PATH, _events_endpoint(bolt_app))
+        app.router.add_post(EVENTS_PATH, _events_endpoint(bolt_app, credentials.signing_secret))
     app.on_startup.append(_open_session(client))
     if credentials.app_token:
         link = SocketModeLink(bolt_app, credentials.app_token)
@@ -158,13 +160,46 @@ def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -
     return SlackNotifier(client)
 
 
-def _events_endpoint(bolt_app: AsyncApp):
+def _events_endpoint(bolt_app: AsyncApp, signing_secret: str):
+    verifier = SignatureVerifier(signing_secret)
+
     async def slack_events(request: web.Request) -> web.Response:
-        """Events, slash commands and interactivity: Bolt verifies the signature first."""
-        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
+        """Events, slash commands and interactivity, at one URL.
+
+        The signature is checked on the raw bytes before anything is parsed (Bolt checks it
+        again), so an unsigned request is a 401 whatever it holds. A signed request that is
+        not a payload Slack would send is a 400, never a 500.
+        """
+        try:
+            body = (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            body = None  # Slack only sends UTF-8; nothing else can carry a valid signature
+        if body is None or not verifier.is_valid_request(body, request.headers):
+            if body is not None and _is_ssl_check(body):
+                return web.Response(status=200)  # Slack's unsigned certificate probe
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body, query=request.query_string, headers=request.headers
+            )
+        except Exception as exc:  # broken JSON or form data, an impossible shape
+            log.warning("slack: unreadable signed request (%s)", type(exc).__name__)
+            return web.json_response({"error": "unreadable request"}, status=400)
+        bolt_response = await bolt_app.async_dispatch(bolt_request)
+        if bolt_response.status >= 500:
+            # Bolt answers 500 when its own parsing trips on a payload Slack never sends.
+            log.warning("slack: request not handled (bolt status %s)", bolt_response.status)
+            return web.json_response({"error": "unhandled request"}, status=400)
         return await to_aiohttp_response(bolt_response)
 
     return slack_events
+
+
+def _is_ssl_check(body: str) -> bool:
+    try:
+        return parse_qs(body).get("ssl_check") == ["1"]
+    except ValueError:
+        return False
 
 
 def _open_session(client: AsyncWebClient):
