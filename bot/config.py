@@ -91,6 +91,17 @@ class Contact(_Strict):
             )
         return value
 
+    @field_validator("teams_id")
+    @classmethod
+    def _teams_id_shape(cls, value: str | None) -> str | None:
+        guid = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+        if value is not None and not (value.startswith("29:") or re.fullmatch(guid, value)):
+            raise ValueError(
+                f"'{value}' is not a Teams user id; use the person's Microsoft Entra object id "
+                "(Entra admin center → Users → the person → Object ID), a GUID"
+            )
+        return value
+
     @field_validator("email")
     @classmethod
     def _email_shape(cls, value: str | None) -> str | None:

@@ -148,18 +148,9 @@ async def submit_intake(
 
     await services.store.run(record)
     services.on_queued()
-    case, steps = await services.store.run(
-        lambda db: (cases.get_case(db, case_id), cases.step_records(db, case_id))
-    )
-    role = role_of(services.settings, actor)
-    guidance = guidance_view(services, case, details.presented)
-    if case.restricted and not is_privileged(role):
-        return v.Reply(view=case_card(services, case, steps, viewer_role=role), case_id=case_id)
-    return v.Reply(
-        view=guidance,
-        case_id=case_id,
-        extra=(case_card(services, case, steps, viewer_role=role),),
-    )
+    case = await services.store.run(lambda db: cases.get_case(db, case_id))
+    # The case card itself reaches the reporter through the pager (one card, kept current).
+    return v.Reply(view=guidance_view(services, case, details.presented), case_id=case_id)
 
 
 def _intake_problem(services: Services, details: IntakeDetails) -> str | None:

@@ -152,3 +152,14 @@ def test_inconsistent_settings_stop_the_server_naming_the_variable(
         auth_settings(env)
     with pytest.raises(StartupError, match=names):
         create_app(settings, tmp_path / "pg.db", env, slack=False)
+
+
+async def test_without_an_app_id_only_a_local_service_url_is_served(tmp_path) -> None:
+    from bot.config import load_default_settings
+    from tests.teams_harness import STAFF, TeamsHarness
+
+    async with TeamsHarness.running(load_default_settings(), tmp_path / "p.db") as teams:
+        outside = teams.activity(STAFF, text="hello", serviceUrl="https://attacker.example/")
+        assert await teams.post(outside) == 401
+        assert teams.connector.activities == []
+        assert await teams.post(teams.activity(STAFF, text="hello")) in (200, 201)

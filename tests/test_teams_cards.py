@@ -83,7 +83,7 @@ async def test_every_handler_view_and_form_renders_as_a_valid_card(services: Ser
     views = [
         opened.view,
         submitted.view,
-        *submitted.extra,
+        (await show_case(services, staff, opened.case_id)).view,  # "taken over"
         officer_page(services, case),
         (await show_case(services, officer, opened.case_id)).view,
         help_view(services, officer, command="PatronGuard").view,

@@ -50,6 +50,7 @@ async def report(teams: TeamsHarness, presented: str, **intake: str) -> str:
     [form] = teams.find(STAFF, lambda text: "Send to officer" in text)
     inputs = {**INTAKE, "presented": presented, **intake}
     assert await teams.press(STAFF, form, "Send to officer", inputs=inputs) == 201
+    await teams.runtime.pager.run_once()  # the case card reaches the reporter through the pager
     [case_id] = teams.read(lambda db: [r["id"] for r in db["cases"].rows])
     return case_id
 
@@ -166,7 +167,9 @@ async def test_channel_mention_moves_to_personal_chat_and_gagged_order_stays_pri
     assert {r.conversation_id for r in teams.sent() if r not in in_channel} <= private
 
     # The reporter learns only that the officer took it over; the officer's page has no details.
-    for record in teams.sent_to(newcomer)[after_intake - 1 :]:
+    [guidance] = cards_of(teams.sent_to(newcomer)[after_intake - 1])
+    assert "Federal agent" not in card_text(guidance) and "nondisclosure" not in card_text(guidance)
+    for record in teams.sent_to(newcomer)[after_intake:]:
         for card in cards_of(record):
             text = card_text(card)
             assert "taken this over" in text
@@ -238,6 +241,7 @@ async def test_a_repeated_activity_is_handled_once(teams: TeamsHarness) -> None:
     [case_id] = teams.read(lambda db: [r["id"] for r in db["cases"].rows])
     [form] = teams.find(STAFF, lambda text: "Send to officer" in text)
     await teams.press(STAFF, form, "Send to officer", inputs=INTAKE)
+    await teams.runtime.pager.run_once()
     [card] = teams.find(STAFF, lambda text: f"Case {case_id}: Nothing" in text)
     for _ in range(2):
         pressed = await teams.press(STAFF, card, "Done", value_has=":refer", activity_id="1999")
@@ -329,7 +333,7 @@ async def test_an_incomplete_intake_is_refused_and_can_be_sent_again(teams: Team
 
 async def test_an_officer_closes_a_finished_case_from_its_card(teams: TeamsHarness) -> None:
     case_id = await report(teams, "nothing")
-    [card] = teams.find(STAFF, lambda text: f"Case {case_id}: Nothing" in text, kinds=("reply",))
+    [card] = teams.find(STAFF, lambda text: f"Case {case_id}: Nothing" in text, kinds=("send",))
     for step in (":refer", ":report_demand"):
         assert await teams.press(STAFF, card, "Done", value_has=step) == 201
     assert await teams.say(DANA, "status") == 201

@@ -73,7 +73,7 @@ class PatronGuardBot(ActivityHandler):
             return
         await self._remember(activity)
         if any(member.id == activity.recipient.id for member in activity.members_added):
-            actor = Actor("teams", activity.from_property.id)
+            actor = Actor("teams", teams_user_id(activity, self.services))
             await send_reply(turn_context, help_view(self.services, actor, command=BOT_NAME))
 
     async def on_installation_update(self, turn_context: TurnContext) -> None:
@@ -93,7 +93,7 @@ class PatronGuardBot(ActivityHandler):
         if key and not await self._first_time(key):
             log.info("ignored a repeated Teams activity")
             return
-        actor = Actor("teams", activity.from_property.id)
+        actor = Actor("teams", teams_user_id(activity, self.services))
         submitted = activity.value  # a button press; anything but a dict is refused politely
         if is_personal(activity):
             await self._remember(activity)
@@ -129,7 +129,11 @@ class PatronGuardBot(ActivityHandler):
         await turn_context.send_activity(MessageFactory.text(MOVED_TO_PRIVATE))
 
     async def _remember(self, activity: Activity) -> None:
-        await remember(self.services, activity.from_property.id, personal_reference(activity))
+        reference = personal_reference(activity)
+        await remember(self.services, activity.from_property.id, reference)
+        aad = activity.from_property.aad_object_id
+        if aad and aad != activity.from_property.id:  # officers may be configured by Entra id
+            await remember(self.services, aad, reference)
 
     async def _first_time(self, key: str) -> bool:
         at = self.services.now_text()
@@ -137,6 +141,16 @@ class PatronGuardBot(ActivityHandler):
             lambda db: cases.remember_event(db, f"{key}:turn", case_id=None, at=at)
         )
         return seen is None
+
+
+def teams_user_id(activity: Activity, services: Services) -> str:
+    """The id PatronGuard knows a person by: their Microsoft Entra object id when the config
+    names them by it (IT can look that up; the per-bot 29: id it cannot), else the Teams id."""
+    aad = activity.from_property.aad_object_id
+    people = [*services.settings.officers, services.settings.counsel]
+    if aad and any(p is not None and p.teams_id == aad for p in people):
+        return aad
+    return activity.from_property.id
 
 
 def _sender(activity: Activity) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.schema import Activity
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("patronguard.teams")
 
 MESSAGES_PATH = "/api/messages"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1"})
 
 
 def attach_teams(app: web.Application, runtime: Runtime) -> TeamsNotifier:
@@ -31,7 +34,7 @@ def attach_teams(app: web.Application, runtime: Runtime) -> TeamsNotifier:
     bot = PatronGuardBot(runtime.services, app_id=settings.APP_ID)
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        refused = await _malformed(request)
+        refused = await _malformed(request) or await _remote_without_app_id(request, settings)
         if refused is not None:
             return refused
         # Authentication happens in process(): without valid credentials it raises a 401.
@@ -55,6 +58,20 @@ async def _malformed(request: web.Request) -> web.Response | None:
         Activity().deserialize(body)
     except Exception:  # msrest raises several kinds for fields of the wrong shape
         return _problem(400, "the activity has fields of the wrong shape")
+    return None
+
+
+async def _remote_without_app_id(request: web.Request, settings) -> web.Response | None:
+    """Without MICROSOFT_APP_ID nothing is authenticated, so only a local emulator may talk
+    to the bot: else anyone could make it open cases and call any serviceUrl they name."""
+    if settings.APP_ID:
+        return None
+    body = json.loads(await request.read())
+    host = urlsplit(str(body.get("serviceUrl") or "")).hostname or ""
+    if (host and host not in LOOPBACK) or (request.remote or "") not in LOOPBACK_ADDRESSES:
+        return _problem(
+            401, "no MICROSOFT_APP_ID is set, so only a local Bot Framework Emulator may connect"
+        )
     return None
 
 
