@@ -12,7 +12,14 @@ from handlers import views as v
 from handlers.access import load_case_for, refuse_unless_privileged
 from handlers.actors import Actor, is_privileged, role_of
 from handlers.outage import storage_guard
-from handlers.presenters import SUMMARY_MAX, case_card, close_form, guidance_view, intake_form
+from handlers.presenters import (
+    SUMMARY_MAX,
+    case_card,
+    close_form,
+    guidance_view,
+    intake_form,
+    taken_over_view,
+)
 from handlers.redact import redact
 from handlers.services import Services
 from playbooks.engine import outstanding_steps
@@ -149,6 +156,9 @@ async def submit_intake(
     await services.store.run(record)
     services.on_queued()
     case = await services.store.run(lambda db: cases.get_case(db, case_id))
+    if case.restricted and not is_privileged(role_of(services.settings, actor)):
+        # The procedure: the reporter is told only that the officer has taken it over.
+        return v.Reply(view=taken_over_view(case), case_id=case_id)
     # The case card itself reaches the reporter through the pager (one card, kept current).
     return v.Reply(view=guidance_view(services, case, details.presented), case_id=case_id)
 
