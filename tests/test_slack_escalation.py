@@ -13,6 +13,7 @@ from tests.slack_harness import (
     STAFF,
     PatronGuardOnSlack,
     all_text,
+    buttons_in,
     dm,
     serve_slack,
 )
@@ -95,3 +96,25 @@ async def test_acknowledging_edits_the_page_and_the_reporters_card(tmp_path):
         )
         assert queued == [{"n": 0}]
         pg.assert_payloads_valid()
+
+
+async def test_a_combined_page_acknowledges_each_case_from_its_own_button(tmp_path):
+    async with serve_slack(tmp_path) as pg:
+        for _ in range(3):
+            await pg.command()
+        await pg.wait_page(DIRECTOR)
+        # The pager holds further pages to the same officer for a second, then combines them.
+        await let_time_pass(pg, timedelta(seconds=1))
+        combined = await pg.wait_message(
+            DIRECTOR, lambda c: "records requests need you" in c.args["text"]
+        )
+        acks = [
+            b for _, b in buttons_in(combined.args["blocks"]) if b["action_id"].startswith("ack_")
+        ]
+        assert [b["action_id"] for b in acks] == ["ack_page", "ack_page#1"]
+        assert {b["value"] for b in acks} < set(pg.case_ids())
+        later = acks[1]["value"]  # the button whose id was made unique in its block
+        await pg.click(combined, "ack_page", user=DIRECTOR, value=later)
+        await pg.wait_rows(
+            "SELECT id FROM cases WHERE acknowledged_at IS NOT NULL", [{"id": later}]
+        )
