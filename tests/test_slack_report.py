@@ -10,6 +10,7 @@ from tests.slack_harness import (
     COUNSEL,
     DIRECTOR,
     INTAKE,
+    PAGE_WITHIN,
     STAFF,
     PatronGuardOnSlack,
     all_text,
@@ -52,7 +53,7 @@ async def test_command_acks_with_guidance_and_pages_before_the_form(tmp_path):
         first = "SELECT recipient FROM pages WHERE kind = 'page' AND round = 0 AND position = 0"
         assert pg.rows(first) == [{"recipient": "dana-whitfield"}]
         # The page goes out without waiting for the form.
-        page = await pg.wait_page(DIRECTOR, timeout=1.0)
+        page = await pg.wait_page(DIRECTOR, timeout=PAGE_WITHIN)
         assert case_id in page.args["text"]
         opened = await pg.slack.wait_for("views.open", lambda c: c.args["trigger_id"] == trigger)
         assert opened.args["view"]["callback_id"] == "intake"

@@ -3,7 +3,7 @@ command envelope with the guidance, opens the form and pages the officer."""
 
 from __future__ import annotations
 
-from tests.slack_harness import DIRECTOR, INTAKE, STAFF, all_text, serve_slack
+from tests.slack_harness import DIRECTOR, INTAKE, PAGE_WITHIN, STAFF, all_text, serve_slack
 from tests.standins.slack_signing import slash_command_fields
 
 
@@ -26,7 +26,7 @@ async def test_socket_mode_command_is_acked_with_guidance_and_pages(tmp_path):
             in (payload["text"])
         )
         pg.acks.append(payload)
-        await pg.wait_page(DIRECTOR, timeout=1.0)
+        await pg.wait_page(DIRECTOR, timeout=PAGE_WITHIN)
         opened = await pg.slack.wait_for("views.open", lambda c: c.args["trigger_id"] == trigger)
 
         # The form's submission comes over the socket too, and the case card follows by DM.
