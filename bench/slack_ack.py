@@ -244,7 +244,10 @@ Reading the figures:
   10 ms; the bare app's ~13 ms is that floor. PatronGuard's extra is the case and its page
   being written to SQLite (one transaction through the single writer) before the ack.
 - The DM follows the ack by a few milliseconds: the transaction that opens the case wakes
-  the pager, which sends the page while the modal is being opened.
+  the pager, which sends the page while the modal is being opened. A wake-up that arrives
+  while the pager is in the middle of a cycle that found nothing is lost (`Pager.run`
+  clears its event after the cycle), and that page then waits for the pager's next 1 s
+  idle tick; rare, but it puts a ~1 s tail on the DM time that few samples will show.
 - The machine was shared with other work while this ran; figures move by a few ms from
   run to run, the p99 most.
 """,
