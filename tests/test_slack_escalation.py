@@ -100,10 +100,17 @@ async def test_acknowledging_edits_the_page_and_the_reporters_card(tmp_path):
 
 async def test_a_combined_page_acknowledges_each_case_from_its_own_button(tmp_path):
     async with serve_slack(tmp_path) as pg:
-        for _ in range(3):
-            await pg.command()
+        await pg.command()
         await pg.wait_page(DIRECTOR)
-        # The pager holds further pages to the same officer for a second, then combines them.
+        # Within a second of that page, the pager holds further pages to the same officer...
+        await pg.command()
+        await pg.command()
+        held = (
+            "SELECT count(*) AS n FROM pages WHERE kind = 'page' AND round = 0 "
+            "AND position = 0 AND status = 'queued' AND next_attempt_at > due_at"
+        )
+        await pg.wait_rows(held, [{"n": 2}])
+        # ... and a second later sends them as one page.
         await let_time_pass(pg, timedelta(seconds=1))
         combined = await pg.wait_message(
             DIRECTOR, lambda c: "records requests need you" in c.args["text"]
