@@ -273,8 +273,8 @@ class SlackListeners:
                 await ack(response_action="errors", errors={block: fit(message, ERROR_TEXT_MAX)})
                 return
         await ack()
-        # The reply view goes to the DM; the case card itself comes from the pager, which keeps
-        # it up to date, so reply.extra (the same card) is not posted a second time.
+        # The reply goes to the DM; the case card itself comes from the pager, which keeps it
+        # current. Only the view is posted: a card in reply.extra would be a stale duplicate.
         await self._dm(actor.user_id, v.Reply(view=reply.view, case_id=reply.case_id))
 
     async def _open_form(self, trigger_id: str, form: v.Form) -> bool:
