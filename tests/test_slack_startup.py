@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cli import cli
 from bot.config import load_default_settings
-from bot.server import StartupError, create_app
+from bot.server import RUNTIME, StartupError, create_app
 from bot.slack.wiring import SocketModeLink, normalise_api_url, read_credentials
 from tests.slack_harness import serve_slack
 from tests.standins.slack_api import SlackStandIn
@@ -129,3 +129,16 @@ async def test_socket_mode_starts_anyway_when_slack_is_unreachable():
         finally:
             await link.stop(web.Application())
         assert len(slack.calls_to("apps.connections.open")) == 1
+
+
+def test_sdk_debug_logging_is_held_at_info_so_payloads_are_never_logged(tmp_path):
+    import logging
+
+    logging.getLogger("slack_sdk").setLevel(logging.DEBUG)
+    try:
+        app = create_app(load_default_settings(), tmp_path / "pg.db", env(), teams=False)
+        app[RUNTIME].services.store.close()
+        for name in ("slack_sdk", "slack_bolt", "patronguard.slack.bolt"):
+            assert logging.getLogger(name).getEffectiveLevel() >= logging.INFO
+    finally:
+        logging.getLogger("slack_sdk").setLevel(logging.NOTSET)

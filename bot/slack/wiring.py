@@ -42,6 +42,7 @@ DEFAULT_API_URL = "https://slack.com/api/"
 API_TIMEOUT = 10  # seconds for one Web API call; a stalled Slack must not hold the pager long
 RATE_LIMIT_RETRIES = 2
 BOLT = web.AppKey("slack_bolt_app", AsyncApp)
+BOLT_LOGGER = "patronguard.slack.bolt"
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9-]+$")
 _SECRET_CHARS = re.compile(r"^[A-Za-z0-9]{16,}$")
 
@@ -136,6 +137,7 @@ def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -
     Raises StartupError for missing or malformed credentials (the message never shows them).
     """
     credentials = read_credentials(runtime.env, socket_mode=socket_mode)
+    _quiet_sdk_debug_logs()
     client = build_client(credentials)
     bolt_app = AsyncApp(
         name="patronguard",
@@ -144,7 +146,7 @@ def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -
         signing_secret=credentials.signing_secret or "",
         process_before_response=False,
         request_verification_enabled=True,
-        logger=logging.getLogger("patronguard.slack.bolt"),
+        logger=logging.getLogger(BOLT_LOGGER),
     )
     register_listeners(bolt_app, runtime)
     app[BOLT] = bolt_app
@@ -158,6 +160,14 @@ def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -
         app.on_cleanup.append(link.stop)
     app.on_cleanup.append(_close_session(client))
     return SlackNotifier(client)
+
+
+def _quiet_sdk_debug_logs() -> None:
+    # At DEBUG, Bolt and slack_sdk log whole payloads, including what staff typed: never that.
+    for name in (BOLT_LOGGER, "slack_bolt", "slack_sdk"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 def _events_endpoint(bolt_app: AsyncApp, signing_secret: str):
