@@ -35,7 +35,13 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import aiohttp  # noqa: E402
-from slack_ack import bare_bolt_app, machine, percentile, start  # noqa: E402
+from slack_ack import (  # noqa: E402
+    bare_bolt_app,
+    machine,
+    percentile,
+    replace_section,
+    start,
+)
 
 from tests.standins.slack_api import SlackStandIn  # noqa: E402
 from tests.standins.slack_signing import sign_request, slash_command_body  # noqa: E402
@@ -243,14 +249,18 @@ python bench/load.py -n {args.n}
 Machine:
 
 {facts}
+
+Reading the figures:
+
+- Every ack stays inside Slack's 3 s under the burst because the single writer commits the
+  reports queued at the same moment together (one fsync for the group, a savepoint each).
+  The bare app only acks; PatronGuard writes each case and its escalation before answering.
+- Time to first page is set by pacing, not by work: at most one page message a second to an
+  officer's DM (Slack's per-channel rate), each naming up to 25 cases, so the last of 200
+  simultaneous cases is paged about 8 s in. One officer facing 200 requests at once is not a
+  real library's day; the point is that none is dropped and the DM is not flooded.
 {SECTION[1]}"""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION[0] in text:
-        head, rest = text.split(SECTION[0], 1)
-        text = head + body + rest.split(SECTION[1], 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, body)
 
 
 def main() -> None:

@@ -196,11 +196,24 @@ def table(figures: Figures) -> list[str]:
     return out
 
 
+SECTION = ("<!-- slack_ack:start -->", "<!-- slack_ack:end -->")
+
+
+def replace_section(path: Path, section: str) -> None:
+    """Put one benchmark's section into bench/README.md, leaving the others as they are."""
+    start, end = section.split("\n", 1)[0], section.rsplit("\n", 1)[-1]
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if start in text:
+        head, rest = text.split(start, 1)
+        text = head + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def write_readme(path: Path, n: int, dm_samples: int, lines: list[str]) -> None:
     facts = "\n".join(f"- {k}: {v}" for k, v in machine().items())
-    path.write_text(
-        f"""# Benchmarks
-
+    section = f"""{SECTION[0]}
 ## `slack_ack.py`: acknowledging `/records-request`
 
 What it measures, in one run against one local Slack Web API stand-in (aiohttp, loopback):
@@ -250,9 +263,8 @@ Reading the figures:
   idle tick; rare, but it puts a ~1 s tail on the DM time that few samples will show.
 - The machine was shared with other work while this ran; figures move by a few ms from
   run to run, the p99 most.
-""",
-        encoding="utf-8",
-    )
+{SECTION[1]}"""
+    replace_section(path, section)
 
 
 def main() -> None:

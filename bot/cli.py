@@ -180,7 +180,10 @@ def serve(
     except (StartupError, StorageUnavailable, FileProblems) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"PatronGuard listening on http://{host}:{port} (health: /healthz)")
-    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10)
+    try:
+        web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10)
+    except StartupError as exc:  # raised while starting up, e.g. Slack refused the app token
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()

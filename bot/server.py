@@ -88,7 +88,9 @@ def create_app(
         raise
     runtime.pager = Pager(services, runtime.notifiers)
     app.on_startup.append(_start_background)
-    app.on_cleanup.append(_stop_background)
+    # Shutdown runs before any channel's cleanup closes its session: the page in hand goes out.
+    app.on_shutdown.append(_stop_background)
+    app.on_cleanup.append(_close_store)
     return app
 
 
@@ -132,7 +134,10 @@ async def _stop_background(app: web.Application) -> None:
     runtime.wake_pager()
     # The pager finishes the delivery in hand before it stops.
     await asyncio.gather(*runtime.tasks, return_exceptions=True)
-    runtime.services.store.close()
+
+
+async def _close_store(app: web.Application) -> None:
+    app[RUNTIME].services.store.close()
 
 
 async def healthz(request: web.Request) -> web.Response:

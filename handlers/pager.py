@@ -101,6 +101,8 @@ class Pager:
     async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
         """Deliver until `stop` is set, sleeping until the next due row or a wake-up."""
         while not stop.is_set():
+            # Cleared before the cycle, so a wake-up that comes during it is not lost.
+            self._wake.clear()
             try:
                 handled = await self.run_once(stop)
             except Exception as exc:  # the pager must outlive any single failure
@@ -108,7 +110,6 @@ class Pager:
                 handled = 0
             if handled:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=idle)
 

@@ -7,6 +7,9 @@ handlers is escaped for mrkdwn (&, <, >), so an agency typed as "<!channel>" nev
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -108,6 +111,15 @@ def message_blocks(view: v.View, *, extra_buttons: Sequence[v.Button] = ()) -> l
 
 def modal_view(form: v.Form, *, intro: v.View | None = None) -> dict[str, Any]:
     """A form as a modal; `callback_id` is the form id, `private_metadata` the case id."""
+    # Every case's intake modal is the same but for its case id, and slack_sdk's models
+    # revalidate on each to_dict(): build (and check) it once, then fill in the id.
+    modal = copy.deepcopy(_modal_for(dataclasses.replace(form, case_id=""), intro))
+    modal["private_metadata"] = form.case_id
+    return modal
+
+
+@functools.lru_cache(maxsize=64)
+def _modal_for(form: v.Form, intro: v.View | None) -> dict[str, Any]:
     blocks: list[Block] = []
     if intro is not None:
         blocks += _view_blocks(intro, with_header=False)
@@ -115,11 +127,11 @@ def modal_view(form: v.Form, *, intro: v.View | None = None) -> dict[str, Any]:
         blocks.append(ContextBlock(elements=[mrkdwn(form.intro)]))
     blocks += [_input_block(field) for field in form.fields]
     if not blocks:  # Slack refuses a view without blocks
-        blocks.append(SectionBlock(text=mrkdwn(form.title or form.case_id or "PatronGuard")))
+        blocks.append(SectionBlock(text=mrkdwn(form.title or "PatronGuard")))
     modal = SlackView(
         type="modal",
         callback_id=form.form_id,
-        private_metadata=form.case_id,
+        private_metadata="",
         title=fit(form.title, MODAL_TITLE_MAX),
         submit=fit(form.submit_label, MODAL_TITLE_MAX),
         close="Cancel",
