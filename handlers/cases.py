@@ -285,9 +285,10 @@ async def status(services: Services, actor: Actor) -> v.Reply:
             lines.append(
                 f"{case.id}{drill}: {label}; {ack}; reported {services.local_time(case.opened_at)}"
             )
-        buttons.append(v.Button(f"Open {case.id}", v.OPEN_CASE, case.id))
+        if len(buttons) < 10:  # the first few, one tap away on a phone
+            if is_privileged(role) and not case.acknowledged_at:
+                buttons.append(v.Button(f"Acknowledge {case.id}", v.ACK_PAGE, case.id, "primary"))
+            buttons.append(v.Button(f"Open {case.id}", v.OPEN_CASE, case.id))
     return v.Reply(
-        view=v.View(
-            title=f"Open cases ({len(found)})", lines=tuple(lines), buttons=tuple(buttons[:5])
-        )
+        view=v.View(title=f"Open cases ({len(found)})", lines=tuple(lines), buttons=tuple(buttons))
     )

@@ -141,3 +141,18 @@ async def test_acknowledging_updates_reporter_card(services, staff, officer, pag
     assert any(
         f.label == "Acknowledged" and "Dana Whitfield" in f.value for f in refresh.view.facts
     )
+
+
+async def test_officers_can_acknowledge_from_the_open_cases_list(services, staff, officer):
+    from handlers.cases import status
+
+    case_id = (await report_inquiry(services, staff)).case_id
+    listing = (await status(services, officer)).view
+    assert [(b.action, b.value) for b in listing.buttons] == [
+        ("ack_page", case_id),
+        ("open_case", case_id),
+    ]
+    await acknowledge_page(services, officer, case_id)
+    staff_listing = (await status(services, staff)).view
+    assert [b.action for b in staff_listing.buttons] == ["open_case"]
+    assert [b.action for b in (await status(services, officer)).view.buttons] == ["open_case"]
