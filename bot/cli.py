@@ -14,6 +14,12 @@ from bot.checks import check_problems
 from bot.report_formats import FORMATS
 from playbooks.yamlfile import FileProblems
 
+DB_OPTION = click.option(
+    "--db",
+    "db_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
+)
 CONFIG_OPTION = click.option(
     "--config",
     "config_file",
@@ -127,12 +133,7 @@ def demo(scenario: str | None, db_file: Path | None) -> None:
     is_flag=True,
     help="Connect to Slack over Socket Mode (needs SLACK_APP_TOKEN; no public URL).",
 )
-@click.option(
-    "--db",
-    "db_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
-)
+@DB_OPTION
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
@@ -188,12 +189,7 @@ def serve(
 
 @cli.command()
 @CONFIG_OPTION
-@click.option(
-    "--db",
-    "db_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
-)
+@DB_OPTION
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
 def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None:
     """Delete closed cases, drills and demand-log rows past their retention, for real.
@@ -227,12 +223,7 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
 
 @cli.command()
 @CONFIG_OPTION
-@click.option(
-    "--db",
-    "db_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
-)
+@DB_OPTION
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -321,12 +312,7 @@ def report(config_file, db_file, since, until, fmt, out, transparency, band, dri
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @CONFIG_OPTION
-@click.option(
-    "--db",
-    "db_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Database file (default: $PATRONGUARD_DB, the config's, or ./patronguard.db).",
-)
+@DB_OPTION
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 def backup(file: Path, config_file: Path | None, db_file: Path | None, force: bool) -> None:
     """Copy the database to FILE with SQLite's online backup; safe while serve runs.

@@ -33,6 +33,16 @@ async def load_case_for(
     return case, steps
 
 
+async def load_open_case_for(
+    services: Services, actor: Actor, case_id: str
+) -> tuple[CaseRecord, dict[str, StepRecord]] | v.Reply:
+    """As load_case_for, and refused once the case is closed."""
+    loaded = await load_case_for(services, actor, case_id)
+    if not isinstance(loaded, v.Reply) and not loaded[0].is_open:
+        return v.refusal(f"Case {case_id} is closed.", case_id=case_id)
+    return loaded
+
+
 def _is_reporter(case: CaseRecord, actor: Actor) -> bool:
     return case.channel == actor.channel and case.reporter_id == actor.user_id
 

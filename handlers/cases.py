@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from handlers import escalation
 from handlers import views as v
-from handlers.access import load_case_for, refuse_unless_privileged
+from handlers.access import load_case_for, load_open_case_for, refuse_unless_privileged
 from handlers.actors import Actor, is_privileged, role_of
 from handlers.outage import storage_guard
 from handlers.presenters import (
@@ -103,12 +103,10 @@ async def submit_intake(
     problem = _intake_problem(services, details)
     if problem:
         return v.refusal(problem, title="Please check the form", case_id=case_id)
-    loaded = await load_case_for(services, actor, case_id)
+    loaded = await load_open_case_for(services, actor, case_id)
     if isinstance(loaded, v.Reply):
         return loaded
     case, _ = loaded
-    if not case.is_open:
-        return v.refusal(f"Case {case_id} is closed.", case_id=case_id)
     presentation = pb.presentations[details.presented]
     agency = redact(details.agency, max_length=AGENCY_MAX) or None
     now = services.now()
@@ -190,12 +188,9 @@ async def show_case(services: Services, actor: Actor, case_id: str) -> v.Reply:
 
 @storage_guard
 async def intake_form_for(services: Services, actor: Actor, case_id: str) -> v.Reply:
-    loaded = await load_case_for(services, actor, case_id)
+    loaded = await load_open_case_for(services, actor, case_id)
     if isinstance(loaded, v.Reply):
         return loaded
-    case, _ = loaded
-    if not case.is_open:
-        return v.refusal(f"Case {case_id} is closed.", case_id=case_id)
     view = v.View(title=f"Case {case_id}: add details", case_id=case_id)
     return v.Reply(view=view, form=intake_form(services, case_id), case_id=case_id)
 
@@ -222,12 +217,10 @@ async def close_case(
         return refused
     if outcome not in services.playbook.outcomes:
         return v.refusal("Choose an outcome from the list.", title="Please check the form")
-    loaded = await load_case_for(services, actor, case_id)
+    loaded = await load_open_case_for(services, actor, case_id)
     if isinstance(loaded, v.Reply):
         return loaded
     case, steps = loaded
-    if not case.is_open:
-        return v.refusal(f"Case {case_id} is already closed.", case_id=case_id)
     states = {k: s.state for k, s in steps.items()}
     remaining = outstanding_steps(services.playbook, case.presented, states)
     if remaining:
