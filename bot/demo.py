@@ -146,11 +146,11 @@ async def _walk_steps(run: DemoRun, case_id: str, officer: Actor, interactive: b
             if step.number == 2:
                 echo_view(tried.view, heading=f"Staff try to mark step {step.number}:")
         who = STAFF if step.actor == "staff" else officer
-        state = DONE if step.required_to_close else NOT_APPLICABLE
         if interactive:
             click.echo(f"Step {step.number}. {step.title}\n  {item.wording}")
-            if not click.confirm("  Mark it done?", default=True):
-                state = NOT_APPLICABLE
+            state = DONE if click.confirm("  Mark it done?", default=True) else NOT_APPLICABLE
+        else:  # unattended: the catch-all step 6 has nothing to do in a scripted run
+            state = DONE if step.required_to_close else NOT_APPLICABLE
         reply = await mark_step(services, who, case_id, step.id, state=state)
         run.expect(not reply.refused, f"step {step.number} was recorded")
     await run.pager.run_once()
