@@ -137,7 +137,7 @@ def chart_svg(data: ReportData) -> str:
     scale = (height - bottom - top) / peak
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-        f'height="{height + 24 * ((len(kinds) + 2) // 3)}" '
+        f'height="{height + 24 * ((len(kinds) + 1) // 2)}" '
         f'aria-label="Requests per month by what was presented">',
         "<defs>",
         *(
@@ -171,16 +171,20 @@ def chart_svg(data: ReportData) -> str:
             f'font-size="10">{html.escape(month[2:])}</text>'
         )
     for kind_index, kind in enumerate(kinds):
-        col, row = kind_index % 3, kind_index // 3
-        x, y = left + col * 200, height + row * 24
+        col, row = kind_index % 2, kind_index // 2
+        x, y = left + col * 300, height + row * 24
         pattern = _PATTERNS[kind_index % len(_PATTERNS)][0]
         parts.append(
             f'<rect x="{x}" y="{y - 10}" width="14" height="14" fill="url(#p-{pattern})" '
             f'stroke="#000"/><text x="{x + 20}" y="{y + 1}" font-size="11">'
-            f"{html.escape(kind[:32])}</text>"
+            f"{html.escape(_short(kind, 44))}</text>"
         )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def to_html(data: ReportData) -> str:
