@@ -394,7 +394,11 @@ def manifest_slack(url: str | None, socket_mode: bool, command: str) -> None:
 @manifest.command("teams")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--app-id", help="The bot's Microsoft App ID (default: $MICROSOFT_APP_ID).")
-@click.option("--website-url", required=True, help="https page about PatronGuard at your library.")
+@CONFIG_OPTION
+@click.option(
+    "--website-url",
+    help="https page about PatronGuard at your library (default: teams.website_url in the config).",
+)
 @click.option("--privacy-url", help="Your privacy statement (default: the website URL).")
 @click.option("--terms-url", help="Your terms of use (default: the website URL).")
 @click.option("--developer", default="PatronGuard", show_default=True, help="Publisher name.")
@@ -402,7 +406,8 @@ def manifest_slack(url: str | None, socket_mode: bool, command: str) -> None:
 def manifest_teams(
     out: Path,
     app_id: str | None,
-    website_url: str,
+    config_file: Path | None,
+    website_url: str | None,
     privacy_url: str | None,
     terms_url: str | None,
     developer: str,
@@ -414,7 +419,7 @@ def manifest_teams(
 
     Example:
 
-        patronguard manifest teams --out app.zip --website-url https://library.example.org
+        patronguard manifest teams --out app.zip
     """
     from bot.teams.commands import COMMAND_MENU
     from bot.teams.package import teams_manifest, write_teams_package
@@ -422,6 +427,12 @@ def manifest_teams(
     bot_id = app_id or os.environ.get("MICROSOFT_APP_ID", "")
     if not bot_id.strip():
         raise click.UsageError("Give the bot's Microsoft App ID: --app-id or MICROSOFT_APP_ID.")
+    website_url = website_url or load_settings_or_exit(config_file).teams.website_url
+    if not website_url:
+        raise click.UsageError(
+            "Teams needs your library's https web address for the app's about, privacy and "
+            "terms links: set teams.website_url in patronguard.yaml or give --website-url."
+        )
     try:
         built = teams_manifest(
             app_id=bot_id,

@@ -220,7 +220,8 @@ class SlackOptions(_Strict):
 
 
 class TeamsOptions(_Strict):
-    pass
+    # Teams shows it as the app's about, privacy and terms links; it must be https.
+    website_url: str | None = Field(default=None, pattern=r"^https://[^\s]+$")
 
 
 class Settings(_Strict):

@@ -123,3 +123,26 @@ def test_check_catches_missing_fallback_secrets(tmp_path):
         cli, ["check", "--config", str(config)], env={"PATRONGUARD_WEBHOOK_SECRET": ""}
     )
     assert result.exit_code == 1 and "PATRONGUARD_WEBHOOK_SECRET" in result.output
+
+
+def test_manifest_teams_takes_the_website_from_the_config(tmp_path):
+    import json
+    import zipfile
+
+    config = tmp_path / "patronguard.yaml"
+    CliRunner().invoke(cli, ["init", str(config)])
+    out = tmp_path / "app.zip"
+    env = {"MICROSOFT_APP_ID": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}
+    made = CliRunner().invoke(
+        cli, ["manifest", "teams", "--out", str(out), "--config", str(config)], env=env
+    )
+    assert made.exit_code == 0, made.output
+    manifest = json.loads(zipfile.ZipFile(out).read("manifest.json"))
+    assert manifest["developer"]["websiteUrl"] == (
+        "https://www.riverside-library.example/patronguard"
+    )
+    config.write_text(config.read_text().split("\nteams:")[0] + "\n")
+    missing = CliRunner().invoke(
+        cli, ["manifest", "teams", "--out", str(out), "--config", str(config)], env=env
+    )
+    assert missing.exit_code == 2 and "teams.website_url" in missing.output
