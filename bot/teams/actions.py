@@ -8,6 +8,7 @@ reply and leave that card as it was.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -27,6 +28,7 @@ from handlers.services import Services
 from handlers.steps import mark_step
 from playbooks.engine import DONE, NOT_APPLICABLE
 
+CASE_ID = re.compile(r"PG-[2-9A-Z]{6}")
 log = logging.getLogger("patronguard.teams")
 
 UNKNOWN_ACTION = (
@@ -92,7 +94,10 @@ async def handle_submit(
     else:
         await send_reply(context, v.refusal(UNKNOWN_ACTION, title="Unknown action"))
         return
-    log.info("case %s: %s from Teams", value or "-", action)
+    # Both come from the request: log only what has the shape of our own ids.
+    case_id = value.partition(":")[0] if CASE_ID.fullmatch(value.partition(":")[0]) else "-"
+    known = (*v.ACTIONS, SUBMIT_INTAKE, SUBMIT_CLOSE)
+    log.info("case %s: %s from Teams", case_id, action if action in known else "other")
 
 
 # Buttons that change something and show the result on the card they were pressed on.
