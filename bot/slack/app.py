@@ -253,15 +253,7 @@ class SlackListeners:
             while len(self._answered) > ANSWERED_KEYS_KEPT:
                 self._answered.popitem(last=False)
         reply = await self._report(Actor("slack", user_id), key=key)
-        if channel is not None:
-            try:
-                await self.client.chat_postEphemeral(
-                    channel=channel, user=user_id, **message_args(reply)
-                )
-                return
-            except SlackApiError as exc:
-                log.warning("slack: ephemeral answer failed (%s); sending a DM", _error_kind(exc))
-        await self._dm(user_id, reply)
+        await self._ephemeral_or_dm(channel, user_id, reply)
 
     async def _finish_form(
         self, ack: Any, view: dict[str, Any], actor: Actor, reply: v.Reply
@@ -298,7 +290,10 @@ class SlackListeners:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
-        reply = v.Reply(view=view, case_id=view.case_id)
+        await self._ephemeral_or_dm(channel, user_id, v.Reply(view=view, case_id=view.case_id))
+
+    async def _ephemeral_or_dm(self, channel: str | None, user_id: str, reply: v.Reply) -> None:
+        """Only the person sees it, where they are; in their DM if that cannot be done."""
         if channel:
             try:
                 await self.client.chat_postEphemeral(
@@ -306,7 +301,7 @@ class SlackListeners:
                 )
                 return
             except SlackApiError as exc:
-                log.warning("slack: ephemeral note failed (%s); sending a DM", _error_kind(exc))
+                log.warning("slack: ephemeral answer failed (%s); sending a DM", _error_kind(exc))
         await self._dm(user_id, reply)
 
     async def _replace_message(self, body: dict[str, Any], reply: v.Reply) -> None:
