@@ -133,6 +133,7 @@ def paged(slack) -> dict[str, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 async def test_sigkill_at_random_moments_loses_no_case_and_no_page(tmp_path):
     config = tmp_path / "patronguard.yaml"
     assert CliRunner().invoke(cli, ["init", str(config)]).exit_code == 0

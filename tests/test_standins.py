@@ -430,10 +430,28 @@ def test_teams_manifest_check():
         check_teams_manifest({**manifest, "name": {}})
 
 
-def test_specs_folder_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.delenv("PATRONGUARD_SPECS", raising=False)
+def test_specs_live_inside_the_repository(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     repo = Path(payload_checks.__file__).resolve().parents[2]
-    assert payload_checks.specs_dir() == repo.parent / "shared" / "specs"
-    monkeypatch.setenv("PATRONGUARD_SPECS", str(tmp_path / "absent"))
-    with pytest.raises(FileNotFoundError, match="PATRONGUARD_SPECS"):
-        payload_checks.specs_dir()
+    assert payload_checks.specs_dir() == repo / "tests" / "specs"
+    monkeypatch.setattr(payload_checks, "SPECS_DIR", tmp_path / "absent")
+    payload_checks.load_spec.cache_clear()
+    try:
+        with pytest.raises(payload_checks.SpecMissing, match=r"SOURCES\.md"):
+            payload_checks.load_spec("adaptive-card-1.5.schema.json")
+    finally:
+        payload_checks.load_spec.cache_clear()
+
+
+async def test_a_stand_in_without_its_spec_fails_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setattr(payload_checks, "SPECS_DIR", tmp_path / "absent")
+    for cached in (payload_checks.load_spec, payload_checks._adaptive_card_validator):
+        cached.cache_clear()
+    try:
+        with pytest.raises(payload_checks.SpecMissing):
+            async with SlackStandIn():
+                pass
+    finally:
+        for cached in (payload_checks.load_spec, payload_checks._adaptive_card_validator):
+            cached.cache_clear()

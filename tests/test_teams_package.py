@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import struct
 import zipfile
 import zlib
@@ -20,6 +19,7 @@ from bot.teams.package import (
     teams_manifest,
     write_teams_package,
 )
+from tests.standins.payload_checks import load_spec
 
 APP_ID = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 COMMANDS = [
@@ -30,18 +30,9 @@ COMMANDS = [
 ]
 
 
-def specs_dir() -> Path:
-    override = os.environ.get("PATRONGUARD_SPECS")
-    # tests/test_teams_package.py -> repository -> its parent, which holds shared/specs
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "shared" / "specs"
-
-
 @cache
 def manifest_schema() -> dict[str, Any]:
-    path = specs_dir() / "teams-manifest-1.17.schema.json"
-    if not path.is_file():
-        pytest.fail(f"{path} not found: set PATRONGUARD_SPECS to the folder holding the specs")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return load_spec("teams-manifest-1.17.schema.json")
 
 
 def schema_errors(manifest: dict[str, Any]) -> list[str]:
@@ -136,13 +127,6 @@ def test_manifest_validates_against_the_official_schema() -> None:
     # draft-04 validators ignore the schema's "const", so check the version by hand
     assert manifest["manifestVersion"] == "1.17"
     assert manifest["$schema"].endswith("/teams/v1.17/MicrosoftTeams.schema.json")
-
-
-def test_specs_dir_is_the_shared_folder_beside_the_repository() -> None:
-    if "PATRONGUARD_SPECS" in os.environ:
-        pytest.skip("PATRONGUARD_SPECS overrides the default location")
-    repository = Path(__file__).resolve().parents[1]
-    assert specs_dir() == repository.parent / "shared" / "specs"
 
 
 def test_manifest_validates_with_the_most_commands_and_longest_names() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -22,24 +21,30 @@ ADAPTIVE_CARD_SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 TEXT_TYPES = {"plain_text", "mrkdwn"}
 
 
+SPECS_DIR = Path(__file__).resolve().parents[1] / "specs"
+
+
+class SpecMissing(AssertionError):
+    """A spec file the checks need is not in tests/specs: fail now, never answer 500."""
+
+
 def specs_dir() -> Path:
-    """Folder holding the upstream spec files; PATRONGUARD_SPECS overrides the sibling checkout."""
-    override = os.environ.get("PATRONGUARD_SPECS")
-    # tests/standins/payload_checks.py -> repo -> its parent, where CI puts shared/ beside the repo
-    folder = (
-        Path(override) if override else Path(__file__).resolve().parents[3] / "shared" / "specs"
-    )
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"spec folder {folder} not found: clone shared/ beside the repository "
-            "or set PATRONGUARD_SPECS to the folder holding the spec JSON files"
-        )
-    return folder
+    """The upstream spec files the repository carries (see tests/specs/SOURCES.md)."""
+    return SPECS_DIR
 
 
 @cache
 def load_spec(name: str) -> dict[str, Any]:
-    return json.loads((specs_dir() / name).read_text(encoding="utf-8"))
+    path = specs_dir() / name
+    if not path.is_file():
+        raise SpecMissing(f"{path} is missing: the repository carries it (tests/specs/SOURCES.md)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_all_specs() -> None:
+    """Load every spec up front, so a stand-in that lacks one fails its test at once."""
+    _adaptive_card_validator()
+    _teams_manifest_validator()
 
 
 @cache
