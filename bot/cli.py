@@ -12,6 +12,7 @@ import click
 from bot import config as cfg
 from bot.checks import check_problems
 from bot.report_formats import FORMATS
+from bot.scenarios import SCENARIO_NAMES
 from playbooks.yamlfile import FileProblems
 
 DB_OPTION = click.option(
@@ -94,7 +95,7 @@ def check(config_file: Path | None) -> None:
 @cli.command()
 @click.option(
     "--scenario",
-    type=click.Choice(["verbal", "subpoena", "warrant", "gagged", "emergency", "threat"]),
+    type=click.Choice(SCENARIO_NAMES),
     help="Run one scenario unattended; exit 1 if anything fails.",
 )
 @click.option(
@@ -110,14 +111,18 @@ def demo(scenario: str | None, db_file: Path | None) -> None:
 
         patronguard demo --scenario warrant
     """
-    from bot.demo import run_demo
+    from bot.demo import DemoStopped, run_demo
 
     settings = cfg.load_default_settings()
-    if db_file is not None:
-        failures = run_demo(settings, db_file, scenario)
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            failures = run_demo(settings, Path(folder) / "demo.db", scenario)
+    try:
+        if db_file is not None:
+            failures = run_demo(settings, db_file, scenario)
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                failures = run_demo(settings, Path(folder) / "demo.db", scenario)
+    except DemoStopped:
+        click.echo("\nDemo stopped. Nothing was sent to anyone: it is a drill on a sample library.")
+        sys.exit(130)
     if failures:
         click.secho(f"Demo failed: {len(failures)} check(s) did not hold.", fg="red", err=True)
         sys.exit(1)

@@ -159,6 +159,8 @@ class WebhookSettings(_Strict):
 class Library(_Strict):
     name: str = Field(min_length=1, max_length=120)
     timezone: str = "America/New_York"
+    # School and academic libraries get FERPA's notice reminder on subpoenas for counsel.
+    kind: Literal["public", "school", "academic"] = "public"
 
     @field_validator("timezone")
     @classmethod
@@ -178,17 +180,28 @@ class Library(_Strict):
 
 class Escalation(_Strict):
     ack_timeout: Duration = timedelta(minutes=5)
+    # Warrants, gagged orders and emergencies move to the next officer sooner.
+    urgent_ack_timeout: Duration = timedelta(minutes=2)
     repeats: int = Field(default=2, ge=1, le=10)
     retry_backoff: Duration = timedelta(seconds=15)
     retry_backoff_max: Duration = timedelta(minutes=5)
     fallback_after: Duration = timedelta(minutes=2)  # chat undelivered this long: email, webhook
 
-    @field_validator("ack_timeout")
+    @field_validator("ack_timeout", "urgent_ack_timeout")
     @classmethod
     def _reasonable_timeout(cls, value: timedelta) -> timedelta:
         if value < timedelta(seconds=1) or value > timedelta(hours=2):
-            raise ValueError("ack_timeout must be between 1s and 2h; 5m is usual")
+            raise ValueError("must be between 1s and 2h; 5m is usual (2m when urgent)")
         return value
+
+    @model_validator(mode="after")
+    def _urgent_is_not_slower(self) -> Escalation:
+        if self.urgent_ack_timeout > self.ack_timeout:
+            raise ValueError(
+                "urgent_ack_timeout must not be longer than ack_timeout: urgent cases "
+                "move to the next officer sooner, not later"
+            )
+        return self
 
 
 class Retention(_Strict):
@@ -206,6 +219,21 @@ class RetentionReview(_Strict):
     officer: str | None = None  # an officer's name; default: the first officer
     every: Duration = timedelta(days=30)
     checklist: Path | None = None  # default: playbooks/retention-review.yaml
+
+
+class StateLaw(_Strict):
+    """Your state's rules on library records, as your counsel writes them. PatronGuard
+    shows them to officers beside the steps; its own wording never says what the law is."""
+
+    statute: str | None = Field(default=None, max_length=200)  # e.g. the citation
+    before_disclosure: str | None = Field(default=None, max_length=500)
+    parents_and_minors: str | None = Field(default=None, max_length=500)
+    camera_footage: str | None = Field(default=None, max_length=500)
+    counsel_note: str | None = Field(default=None, max_length=1000)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.model_dump().values())
 
 
 class SlackOptions(_Strict):
@@ -239,6 +267,7 @@ class Settings(_Strict):
     email: EmailSettings | None = None
     webhook: WebhookSettings | None = None
     retention_review: RetentionReview = RetentionReview()
+    state_law: StateLaw = StateLaw()
 
     @model_validator(mode="after")
     def _officers_distinct_and_reachable(self) -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -26,9 +27,10 @@ def render(view: v.View) -> str:
     for line in view.lines:
         out.extend(textwrap.wrap(line, WIDTH))
     for section in view.sections:
-        out.append(f"{section.heading}:")
-        for line in section.lines:
-            out.extend(textwrap.wrap(line, WIDTH, initial_indent="  • ", subsequent_indent="    "))
+        if section.heading:
+            out.append(f"{section.heading}:")
+        for line in section.marked_lines():
+            out.extend(textwrap.wrap(line, WIDTH, initial_indent="  ", subsequent_indent="     "))
     for fact in view.facts:
         out.append(f"  {fact.label}: {fact.value}")
     for step in view.steps:
@@ -44,6 +46,18 @@ def render(view: v.View) -> str:
     if view.footer:
         out.extend(textwrap.wrap(view.footer, WIDTH))
     return "\n".join(out)
+
+
+def duration_in_words(delta: timedelta) -> str:
+    """A duration as people say it: "2 minutes", "24 hours", "30 days"."""
+    seconds = int(delta.total_seconds())
+    # A day is said in hours until there are two of them: "24 hours", then "2 days".
+    units = (("year", 365 * 86400, 1), ("day", 86400, 2), ("hour", 3600, 1), ("minute", 60, 1))
+    for unit, size, fewest in units:
+        if seconds >= size * fewest and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
 
 
 def echo_view(view: v.View, *, heading: str = "") -> None:

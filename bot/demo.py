@@ -1,16 +1,24 @@
-"""`patronguard demo`: the whole job in a terminal, on the sample library, as a drill."""
+"""`patronguard demo`: the whole job in a terminal, on the sample library, as a drill.
+
+Prompts run between event-loop turns, never inside one, so a single Ctrl-C stops the demo.
+Every check looks only at the case this run opened, so a database used before is fine.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import textwrap
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from bot.config import Settings
-from bot.console import ConsoleNotifier, echo_view
+from bot.console import duration_in_words, echo_view
 from bot.runtime import build_services
+from bot.scenarios import SCENARIOS as SCENARIO_DATA
 from handlers import views as v
 from handlers.acknowledge import acknowledge_page
 from handlers.actors import Actor
@@ -21,16 +29,37 @@ from handlers.services import Services
 from handlers.steps import mark_step
 from playbooks.engine import DONE, NOT_APPLICABLE, applicable_steps
 from storage import cases, demands, pages
+from storage.records import CaseRecord
 
-SCENARIOS = {
-    "verbal": IntakeDetails("nothing", "police", True, "circulation", "City Police"),
-    "subpoena": IntakeDetails("subpoena", "lawyer", False, "computer_use", "County Court"),
-    "warrant": IntakeDetails("search_warrant", "federal_agent", True, "internet", "FBI"),
-    "gagged": IntakeDetails("gagged_order", "federal_agent", True, "circulation", ""),
-    "emergency": IntakeDetails("emergency", "police", True, "registration", "State Police"),
-    "threat": IntakeDetails("threat", "patron", True, "circulation", ""),
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    details: IntakeDetails
+    expect: str  # the presentation the case should end up with
+
+
+SCENARIOS: dict[str, Scenario] = {
+    name: Scenario(IntakeDetails(*details), expect)
+    for name, (details, expect) in SCENARIO_DATA.items()
 }
 STAFF = Actor("console", "front-desk")
+ACTORS = {"staff": "you", "officer": "the officer", "counsel": "counsel"}
+# What each delivery is, in the words of the person who gets it.
+DELIVERY_WORDS = {
+    "page": "Page",
+    "counsel": "Page",
+    "ack_update": "Their page now says who has it",
+    "acknowledged": "Message",
+    "exhausted": "Message",
+    "card": "Case card",
+    "refresh": "Case card updated",
+}
+
+
+class DemoStopped(Exception):
+    """The person pressed Ctrl-C (or closed input): stop at once."""
 
 
 @dataclass
@@ -38,7 +67,9 @@ class DemoRun:
     services: Services
     pager: Pager
     clock: FakeClock
-    notifier: ConsoleNotifier
+    notifier: DemoNotifier
+    runner: asyncio.Runner
+    interactive: bool
     failures: list[str] = field(default_factory=list)
 
     def expect(self, condition: bool, what: str) -> None:
@@ -46,149 +77,198 @@ class DemoRun:
             self.failures.append(what)
             click.secho(f"FAILED: {what}", fg="red", bold=True)
 
+    def run(self, call: Awaitable[T]) -> T:
+        return self.runner.run(call)  # type: ignore[arg-type]
+
+    def deliver(self) -> None:
+        self.run(self.pager.run_once())
+
+
+class DemoNotifier:
+    """Plays the part of chat: one short line per message, saying who got what."""
+
+    channel = "console"
+
+    def __init__(self, describe_recipient: Callable[[Delivery], str]):
+        self.describe_recipient = describe_recipient
+        self.delivered: list[Delivery] = []
+
+    async def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        self.delivered.append(delivery)
+        what = DELIVERY_WORDS.get(delivery.kind, "Message")
+        click.secho(
+            f"  -> {what} to {self.describe_recipient(delivery)}: {delivery.view.title}",
+            fg="cyan",
+        )
+        return {"message": len(self.delivered)}
+
 
 def run_demo(settings: Settings, db_path: Path, scenario: str | None) -> list[str]:
-    """Run one scenario unattended, or ask the user at each turn; return what failed."""
-    return asyncio.run(_run(settings, db_path, scenario))
+    """Run one scenario unattended, or ask the person at each turn; return what failed.
 
-
-async def _run(settings: Settings, db_path: Path, scenario: str | None) -> list[str]:
+    Raises DemoStopped when the person stops it.
+    """
     clock = FakeClock()
-    services = build_services(settings, db_path, clock=clock)
+    with asyncio.Runner() as runner:
+        services = build_services(settings, db_path, clock=clock)
+        try:
+            notifier = DemoNotifier(_recipient_namer(settings))
+            pager = Pager(services, {"console": notifier})
+            run = DemoRun(services, pager, clock, notifier, runner, interactive=scenario is None)
+            try:
+                _play(run, SCENARIOS[scenario] if scenario else None)
+            except (KeyboardInterrupt, click.Abort, EOFError):
+                raise DemoStopped() from None
+        finally:
+            services.store.close()
+    return run.failures
+
+
+def _recipient_namer(settings: Settings) -> Callable[[Delivery], str]:
     officers = {o.key: o for o in settings.officers}
 
     def recipient(delivery: Delivery) -> str:
         if delivery.address in officers:
             person = officers[delivery.address]
             return f"{person.name} ({person.role or 'officer'})"
-        if settings.counsel and delivery.kind == "counsel":
+        if settings.counsel and delivery.address == settings.counsel.key:
             return f"{settings.counsel.name} (counsel)"
-        return "you, the staff member who reported it"
+        return "you"
 
-    notifier = ConsoleNotifier(recipient)
-    pager = Pager(services, {"console": notifier})
-    run = DemoRun(services, pager, clock, notifier)
-    try:
-        await _play(run, scenario)
-    finally:
-        services.store.close()
-    return run.failures
+    return recipient
 
 
-async def _play(run: DemoRun, scenario: str | None) -> None:
+def _play(run: DemoRun, scenario: Scenario | None) -> None:
     services, settings = run.services, run.services.settings
-    interactive = scenario is None
     click.secho(f"PatronGuard demo: {settings.library.name} (a drill)", bold=True)
     click.echo("You are at the circulation desk. Someone asks for a library user's records.\n")
-    if interactive:
-        click.prompt("Press Enter to report it to PatronGuard", default="", show_default=False)
+    if run.interactive:
+        _pause("Press Enter to report it to PatronGuard")
 
-    reply = await report_inquiry(services, STAFF, drill=True)
-    case_id = reply.case_id
-    echo_view(reply.view, heading="PatronGuard answers at once:")
-    await run.pager.run_once()
-    first, second = await reply_chain(services, case_id)
-    run.expect(_delivered_to(run, first, "page"), "the first officer was paged at once")
+    reply = run.run(report_inquiry(services, STAFF, drill=True))
+    case_id = reply.case_id or ""
+    echo_view(reply.view, heading="PatronGuard answers at once (before you say more):")
+    run.deliver()
+    chain = _case(run, case_id).officer_chain
+    run.expect(_delivered_to(run, chain[0], "page"), "the first officer was paged at once")
 
-    details = _choose_details(services) if interactive else SCENARIOS[scenario]
-    intake = await submit_intake(services, STAFF, case_id, details)
+    details = _ask_details(services) if scenario is None else scenario.details
+    intake = run.run(submit_intake(services, STAFF, case_id, details))
     run.expect(not intake.refused, "the intake form was accepted")
-    echo_view(intake.view, heading="After the intake form:")
-    await run.pager.run_once()
+    case = _case(run, case_id)
+    if scenario is not None:
+        run.expect(case.presented == scenario.expect, f"recorded as {scenario.expect}")
+    presentation = services.playbook.presentations[case.presented]  # type: ignore[index]
+    click.echo()
+    echo_view(intake.view, heading=f"After the form ({presentation.label}):")
+    run.deliver()
+    if presentation.urgent and settings.counsel:
+        run.expect(
+            any(d.kind == "counsel" for d in run.notifier.delivered), "counsel was paged at once"
+        )
 
-    timeout = settings.escalation.ack_timeout
-    click.secho(
-        f"... {int(timeout.total_seconds() // 60) or 1} minutes pass; nobody acknowledges.",
-        fg="yellow",
-    )
-    if interactive:
-        click.prompt("Press Enter to let the time pass", default="", show_default=False)
-    run.clock.advance(timeout)
-    await run.pager.run_once()
-    if second:
-        run.expect(_delivered_to(run, second, "page"), "escalated to the next officer")
-        acker = Actor("console", second)
-    else:
-        acker = Actor("console", first)
-    ack = await acknowledge_page(services, acker, case_id)
-    echo_view(ack.view, heading=f"{_name(services, acker.user_id)} acknowledges:")
-    await run.pager.run_once()
-    leftover = await services.store.run(
-        lambda db: [
-            p
-            for p in pages.pages_for_case(db, case_id)
-            if p.kind == "page" and p.status == "queued"
-        ]
+    acker = _escalate(run, case, urgent=presentation.urgent)
+    ack = run.run(acknowledge_page(services, acker, case_id))
+    click.secho(f"\n{_name(services, acker.user_id)} acknowledges: {ack.view.title}", bold=True)
+    run.deliver()
+    leftover = run.run(
+        services.store.run(
+            lambda db: [
+                p
+                for p in pages.pages_for_case(db, case_id)
+                if p.kind == "page" and p.status == "queued"
+            ]
+        )
     )
     run.expect(not leftover, "acknowledging stopped the escalation")
 
-    await _walk_steps(run, case_id, acker, interactive)
-    outcome = (
-        "released_as_designated"
-        if details.presented in ("subpoena", "search_warrant", "court_order")
-        else "nothing_released"
-    )
-    closed = await close_case(services, acker, case_id, outcome)
+    _walk_steps(run, case_id, acker)
+    outcome = "released_as_designated" if presentation.legal_process else "nothing_released"
+    closed = run.run(close_case(services, acker, case_id, outcome))
     run.expect(not closed.refused, "the case closed once its steps were finished")
-    echo_view(closed.view, heading="The officer closes the case:")
-    await run.pager.run_once()
-    await _summarise(run, case_id, details)
+    click.secho(f"\nThe officer closes the case: {services.playbook.outcomes[outcome]}.", bold=True)
+    run.deliver()
+    _summarise(run, case_id)
 
 
-async def _walk_steps(run: DemoRun, case_id: str, officer: Actor, interactive: bool) -> None:
+def _escalate(run: DemoRun, case: CaseRecord, *, urgent: bool) -> Actor:
+    """Nobody answers the first page: time passes and the next officer is paged."""
+    escalation = run.services.settings.escalation
+    wait = escalation.urgent_ack_timeout if urgent else escalation.ack_timeout
+    chain = case.officer_chain
+    why = " (urgent, so sooner)" if urgent else ""
+    click.secho(f"\n... {duration_in_words(wait)} pass{why}; nobody acknowledges.", fg="yellow")
+    if run.interactive:
+        _pause("Press Enter to let the time pass")
+    already = len(run.notifier.delivered)
+    run.clock.advance(wait)
+    run.deliver()
+    if len(chain) < 2:
+        return Actor("console", chain[0])
+    fresh = run.notifier.delivered[already:]
+    run.expect(
+        any(d.address == chain[1] and d.kind == "page" for d in fresh),
+        f"escalated to the next officer after {duration_in_words(wait)}",
+    )
+    return Actor("console", chain[1])
+
+
+def _walk_steps(run: DemoRun, case_id: str, officer: Actor) -> None:
     services = run.services
-    case = await services.store.run(lambda db: cases.get_case(db, case_id))
+    case = _case(run, case_id)
+    click.secho("\nThe steps, as the case card shows them:", bold=True)
     for item in applicable_steps(services.playbook, case.presented):
         step = item.step
         if step.actor != "staff":
-            tried = await mark_step(services, STAFF, case_id, step.id, state=DONE)
+            tried = run.run(mark_step(services, STAFF, case_id, step.id, state=DONE))
             run.expect(tried.refused, f"staff were refused officer step {step.number}")
-            if step.number == 2:
-                echo_view(tried.view, heading=f"Staff try to mark step {step.number}:")
         who = STAFF if step.actor == "staff" else officer
-        if interactive:
-            click.echo(f"Step {step.number}. {step.title}\n  {item.wording}")
-            state = DONE if click.confirm("  Mark it done?", default=True) else NOT_APPLICABLE
+        click.echo(f"{step.number}. {step.title} ({ACTORS[step.actor]})")
+        click.echo(_indent(item.wording))
+        if run.interactive:
+            state = DONE if _yes_no("   Mark it done?", default=True) else NOT_APPLICABLE
         else:  # unattended: the catch-all step 6 has nothing to do in a scripted run
             state = DONE if step.required_to_close else NOT_APPLICABLE
-        reply = await mark_step(services, who, case_id, step.id, state=state)
+        reply = run.run(mark_step(services, who, case_id, step.id, state=state))
         run.expect(not reply.refused, f"step {step.number} was recorded")
-    await run.pager.run_once()
+    run.deliver()
 
 
-async def _summarise(run: DemoRun, case_id: str, details: IntakeDetails) -> None:
+def _summarise(run: DemoRun, case_id: str) -> None:
     services = run.services
-    presentation = services.playbook.presentations[details.presented]
-    case, logged = await services.store.run(
-        lambda db: (cases.get_case(db, case_id), demands.demands_between(db, "0", "9", drills=True))
+    case, logged = run.run(
+        services.store.run(
+            lambda db: (cases.get_case(db, case_id), demands.demand_for_case(db, case_id))
+        )
     )
+    assert case is not None
+    presentation = services.playbook.presentations[case.presented]  # type: ignore[index]
     run.expect(case.status == "closed", "the case is closed")
-    run.expect(bool(logged) == presentation.unauthorized, "unauthorized demands are logged")
+    run.expect((logged is not None) == presentation.unauthorized, "unauthorized demands are logged")
     run.expect(bool(case.legal_hold) == presentation.legal_process, "legal process puts a hold")
     run.expect(bool(case.restricted) == presentation.restricted, "gag orders restrict the case")
     lines = [f"Case {case_id}: {presentation.label}."]
-    if logged:
+    if logged is not None:
         lines.append("Logged as an unauthorized demand (date, kinds and outcome; never a person).")
     if case.legal_hold:
         lines.append("On legal hold: it will not be purged until an officer releases the hold.")
     else:
-        lines.append(
-            "Its details will be purged on schedule (drills after "
-            f"{services.settings.retention.drills})."
-        )
+        keep = duration_in_words(services.settings.retention.drills)
+        lines.append(f"Its details will be purged on schedule (drills after {keep}).")
     if case.restricted:
         lines.append("Restricted: only officers and counsel saw its details.")
+    click.echo()
     echo_view(v.View(title="Summary", lines=tuple(lines), tone=v.SUCCESS))
 
 
-async def reply_chain(services: Services, case_id: str) -> tuple[str, str | None]:
-    case = await services.store.run(lambda db: cases.get_case(db, case_id))
-    chain = case.officer_chain
-    return chain[0], (chain[1] if len(chain) > 1 else None)
+def _case(run: DemoRun, case_id: str) -> CaseRecord:
+    case = run.run(run.services.store.run(lambda db: cases.get_case(db, case_id)))
+    assert case is not None
+    return case
 
 
-def _delivered_to(run: DemoRun, officer_key: str, kind: str) -> bool:
-    return any(d.address == officer_key and d.kind == kind for d in run.notifier.delivered)
+def _delivered_to(run: DemoRun, address: str, kind: str) -> bool:
+    return any(d.address == address and d.kind == kind for d in run.notifier.delivered)
 
 
 def _name(services: Services, key: str) -> str:
@@ -196,20 +276,69 @@ def _name(services: Services, key: str) -> str:
     return officer.name if officer else key
 
 
-def _choose_details(services: Services) -> IntakeDetails:
+def _indent(text: str) -> str:
+    return "\n".join(textwrap.wrap(text, 78, initial_indent="   ", subsequent_indent="   "))
+
+
+# -- asking the person -------------------------------------------------------------------
+
+
+def _ask_details(services: Services) -> IntakeDetails:
     pb = services.playbook
-    presented = _pick("What did they present?", pb.presentations, lambda p: p.label)
-    kind = _pick("Who is asking?", pb.requester_kinds, str)
-    category = _pick("What kind of record do they want?", pb.record_categories, str)
-    waiting = click.confirm("Is the requester waiting now?", default=True)
-    agency = click.prompt("Agency (optional, no personal details)", default="", show_default=False)
-    return IntakeDetails(presented, kind, waiting, category, agency)
+    click.secho("\nThe short form (categories only, never a library user's details):", bold=True)
+    offered = pb.offered_presentations()
+    presented = _pick(
+        "What did they present?",
+        {k: p.choice_label for k, p in offered.items()},
+        empty="not_sure",
+    )
+    signed_by = "none"
+    if offered[presented].document:
+        signed_by = _pick(
+            "Is it signed by a judge or magistrate, and does it name a court?",
+            dict(pb.signers),
+            empty="unsure",
+        )
+    received_via = _pick("How did the request come?", dict(pb.received_via), empty="in_person")
+    kind = _pick("Who is asking?", pb.requester_kinds, empty="unknown")
+    category = _pick("What kind of record do they want?", pb.record_categories, empty="unknown")
+    waiting = _yes_no("Is the requester waiting now?", default=True)
+    agency = click.prompt(
+        "Agency (optional, no personal details; Enter to skip)", default="", show_default=False
+    )
+    return IntakeDetails(presented, kind, waiting, category, agency, received_via, signed_by)
 
 
-def _pick(question: str, options: dict, label) -> str:
+def _pick(question: str, options: Mapping[str, str], *, empty: str) -> str:
+    """A numbered choice; Enter means `empty` (said on screen), anything else is re-asked."""
     keys = list(options)
     click.echo(question)
     for index, key in enumerate(keys, 1):
-        click.echo(f"  {index}. {label(options[key])}")
-    number = click.prompt("Number", type=click.IntRange(1, len(keys)), default=1)
-    return keys[number - 1]
+        click.echo(f"  {index}. {options[key]}")
+    hint = f"Type a number from 1 to {len(keys)}"
+    while True:
+        raw = click.prompt(
+            f"{hint} (Enter: {options[empty]})", default="", show_default=False
+        ).strip()
+        if not raw:
+            return empty
+        if raw.isdigit() and 1 <= int(raw) <= len(keys):
+            return keys[int(raw) - 1]
+        click.echo(f"{hint}, or press Enter.")
+
+
+def _yes_no(question: str, *, default: bool) -> bool:
+    suffix = "Y/n" if default else "y/N"
+    while True:
+        raw = click.prompt(f"{question} [{suffix}]", default="", show_default=False).strip()
+        if not raw:
+            return default
+        if raw.lower() in ("y", "yes"):
+            return True
+        if raw.lower() in ("n", "no"):
+            return False
+        click.echo("Type y for yes or n for no.")
+
+
+def _pause(message: str) -> None:
+    click.prompt(message, default="", show_default=False, prompt_suffix="")

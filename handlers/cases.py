@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,11 +19,11 @@ from handlers.presenters import (
     close_form,
     guidance_view,
     intake_form,
-    taken_over_view,
+    restricted_reporter_view,
 )
 from handlers.redact import redact
 from handlers.services import Services
-from playbooks.engine import outstanding_steps
+from playbooks.engine import outstanding_steps, resolve_presentation
 from storage import cases, demands, pages
 from storage.timefmt import to_text
 
@@ -31,13 +32,38 @@ AGENCY_MAX = 80
 
 @dataclass(frozen=True)
 class IntakeDetails:
-    """What the requester presented and wants, in categories; never a patron or a title."""
+    """What the requester presented and wants, in categories; never a patron or a title.
+
+    `signed_by` answers "Is it signed by a judge or magistrate, and does it name a court?";
+    None means it was not asked (scripted callers), which leaves `presented` as chosen.
+    """
 
     presented: str
     requester_kind: str
     waiting_now: bool | None = None
     record_category: str = "unknown"
     agency: str = ""
+    received_via: str = "in_person"
+    signed_by: str | None = None
+
+
+def intake_from_answers(answers: Mapping[str, object]) -> IntakeDetails:
+    """The intake form's answers, as any channel received them; odd values are kept for
+    submit_intake to refuse with a clear message, never guessed."""
+
+    def text(name: str) -> str:
+        value = answers.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    return IntakeDetails(
+        presented=text("presented"),
+        requester_kind=text("requester_kind"),
+        waiting_now={v.YES: True, v.NO: False}.get(text("waiting_now")),
+        record_category=text("record_category") or "unknown",
+        agency=text("agency"),
+        received_via=text("received_via"),
+        signed_by=text("signed_by"),
+    )
 
 
 @storage_guard
@@ -88,7 +114,7 @@ async def report_inquiry(
     if case is None:  # the key was seen but its case has since been purged
         return v.refusal("That report was already handled.", title="Already reported")
     return v.Reply(
-        view=guidance_view(services, case, None),
+        view=guidance_view(services, case),
         form=intake_form(services, case.id),
         case_id=case.id,
     )
@@ -107,7 +133,8 @@ async def submit_intake(
     if isinstance(loaded, v.Reply):
         return loaded
     case, _ = loaded
-    presentation = pb.presentations[details.presented]
+    presented = resolve_presentation(pb, details.presented, details.signed_by)
+    presentation = pb.presentations[presented]  # type: ignore[index]
     agency = redact(details.agency, max_length=AGENCY_MAX) or None
     now = services.now()
 
@@ -116,7 +143,9 @@ async def submit_intake(
         cases.update_case(
             db,
             case_id,
-            presented=details.presented,
+            presented=presented,
+            received_via=details.received_via,
+            signed_by=details.signed_by,
             requester_kind=details.requester_kind,
             waiting_now=None if details.waiting_now is None else int(details.waiting_now),
             record_category=details.record_category,
@@ -126,7 +155,7 @@ async def submit_intake(
             intake_at=to_text(now),
         )
         cases.record_event(
-            db, case_id, at=to_text(now), kind="intake", code=details.presented, by_user=actor.ref
+            db, case_id, at=to_text(now), kind="intake", code=presented, by_user=actor.ref
         )
         if presentation.unauthorized:
             demands.log_demand(
@@ -135,12 +164,13 @@ async def submit_intake(
                 logged_at=fresh.opened_at,
                 drill=bool(fresh.drill),
                 requester_kind=details.requester_kind,
-                presented=details.presented,
+                presented=presented,
                 agency=agency,
                 record_category=details.record_category,
             )
         else:
             demands.remove_demand(db, case_id)
+        updated = cases.get_case(db, case_id)
         if presentation.urgent:
             escalation.queue_counsel(
                 db,
@@ -149,28 +179,47 @@ async def submit_intake(
                 page_channels=services.page_channels,
                 now=now,
             )
-        escalation.queue_reporter_card(db, cases.get_case(db, case_id), now)
+            if not updated.acknowledged_at:
+                escalation.hasten_escalation(
+                    db,
+                    settings=services.settings,
+                    case=updated,
+                    page_channels=services.page_channels,
+                    now=now,
+                )
+        escalation.queue_reporter_card(db, updated, now)
 
     await services.store.run(record)
     services.on_queued()
     case = await services.store.run(lambda db: cases.get_case(db, case_id))
     if case.restricted and not is_privileged(role_of(services.settings, actor)):
-        # The procedure: the reporter is told only that the officer has taken it over.
-        return v.Reply(view=taken_over_view(case), case_id=case_id)
+        # The reporter learns whom they may tell, and whether an officer really has it.
+        return v.Reply(view=restricted_reporter_view(services, case), case_id=case_id)
     # The case card itself reaches the reporter through the pager (one card, kept current).
-    return v.Reply(view=guidance_view(services, case, details.presented), case_id=case_id)
+    return v.Reply(view=guidance_view(services, case), case_id=case_id)
 
 
 def _intake_problem(services: Services, details: IntakeDetails) -> str | None:
     pb = services.playbook
-    checks = (
-        (details.presented, pb.presentations, "what was presented"),
+    checks: tuple[tuple[object, Mapping[str, object], str], ...] = (
+        (details.presented, pb.offered_presentations(), "what was presented"),
+        (details.received_via, pb.received_via, "how the request came"),
         (details.requester_kind, pb.requester_kinds, "who is asking"),
         (details.record_category, pb.record_categories, "the kind of record"),
     )
     for value, allowed, what in checks:
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             return f"Choose {what} from the list."
+    if details.signed_by is not None:
+        if details.signed_by not in pb.signers:
+            return "Choose from the list whether a judge signed it."
+        document = pb.presentations[details.presented].document  # type: ignore[index]
+        if not document and details.signed_by in ("court", "agency"):
+            label = pb.presentations[details.presented].choice_label  # type: ignore[index]
+            return (
+                f'You chose "{label}" but also said who signed a document. '
+                "Choose again what they presented, or that there is no document."
+            )
     if len(details.agency) > 500:
         return "The agency name is too long; a short name is enough."
     return None
@@ -273,7 +322,8 @@ async def status(services: Services, actor: Actor) -> v.Reply:
         ack = "acknowledged" if case.acknowledged_at else "awaiting acknowledgement"
         drill = " (drill)" if case.drill else ""
         if case.restricted and not is_privileged(role):
-            lines.append(f"{case.id}{drill}: taken over by the responsible officer")
+            who = "has it" if case.acknowledged_at else "is being paged"
+            lines.append(f"{case.id}{drill}: restricted; the responsible officer {who}")
         else:
             lines.append(
                 f"{case.id}{drill}: {label}; {ack}; reported {services.local_time(case.opened_at)}"

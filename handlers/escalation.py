@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
 from bot.config import Contact, Settings
 from storage import pages
 from storage.records import CaseRecord
-from storage.timefmt import to_text
+from storage.timefmt import from_text, to_text
 
 
 def escalation_chain(settings: Settings, page_channels: frozenset[str]) -> list[str]:
@@ -24,8 +25,20 @@ def _channels_for(person: Contact, page_channels: frozenset[str]) -> tuple[list[
     return chat, fallback
 
 
-def _queue_person(
-    db: Database,
+@dataclass(frozen=True)
+class PlannedPage:
+    """One row of a frozen escalation: who, on which channel, when."""
+
+    dedup_key: str
+    kind: str
+    recipient: str
+    channel: str
+    due: datetime
+    round: int = 0
+    position: int = 0
+
+
+def _person_lanes(
     *,
     case_id: str,
     key: str,
@@ -34,26 +47,72 @@ def _queue_person(
     tag: str,
     page_channels: frozenset[str],
     due: datetime,
-    fallback_after,
+    fallback_after: timedelta,
     round_: int = 0,
     position: int = 0,
-) -> None:
+) -> list[PlannedPage]:
     """Chat channels at once; each fallback later, sent only if nothing before it arrived."""
     chat, fallback = _channels_for(person, page_channels)
     lanes = [(c, due) for c in chat]
     start = 1 if chat else 0
     lanes += [(c, due + fallback_after * (start + i)) for i, c in enumerate(fallback)]
-    for channel, when in lanes:
+    return [
+        PlannedPage(f"{case_id}:{tag}:{channel}", kind, key, channel, when, round_, position)
+        for channel, when in lanes
+    ]
+
+
+def escalation_plan(
+    settings: Settings,
+    *,
+    case_id: str,
+    chain: list[str],
+    page_channels: frozenset[str],
+    start: datetime,
+    timeout: timedelta,
+) -> list[PlannedPage]:
+    """The whole escalation: each officer in turn, `repeats` times, `timeout` apart, then the
+    notice telling the reporter whom to phone."""
+    plan: list[PlannedPage] = []
+    slot = 0
+    for round_ in range(settings.escalation.repeats):
+        for position, key in enumerate(chain):
+            officer = settings.officer(key)
+            if officer is None:
+                continue
+            plan += _person_lanes(
+                case_id=case_id,
+                key=key,
+                person=officer,
+                kind="page",
+                tag=f"page:{round_}:{position}",
+                page_channels=page_channels,
+                due=start + timeout * slot,
+                fallback_after=settings.escalation.fallback_after,
+                round_=round_,
+                position=position,
+            )
+            slot += 1
+    plan.append(
+        PlannedPage(
+            f"{case_id}:exhausted", "exhausted", "reporter", "reporter", start + timeout * slot
+        )
+    )
+    return plan
+
+
+def _queue(db: Database, case_id: str, planned: list[PlannedPage]) -> None:
+    for page in planned:
         pages.queue_page(
             db,
             case_id=case_id,
-            dedup_key=f"{case_id}:{tag}:{channel}",
-            kind=kind,
-            recipient=key,
-            channel=channel,
-            due_at=to_text(when),
-            round=round_,
-            position=position,
+            dedup_key=page.dedup_key,
+            kind=page.kind,
+            recipient=page.recipient,
+            channel=page.channel,
+            due_at=to_text(page.due),
+            round=page.round,
+            position=page.position,
         )
 
 
@@ -66,38 +125,38 @@ def queue_escalation(
     page_channels: frozenset[str],
     now: datetime,
 ) -> None:
-    """Freeze the whole escalation into rows: each officer in turn, `repeats` times, then
-    the notice telling the reporter whom to phone. Acknowledging cancels what remains."""
-    timeout = settings.escalation.ack_timeout
-    slot = 0
-    for round_ in range(settings.escalation.repeats):
-        for position, key in enumerate(chain):
-            officer = settings.officer(key)
-            if officer is None:
-                continue
-            _queue_person(
-                db,
-                case_id=case_id,
-                key=key,
-                person=officer,
-                kind="page",
-                tag=f"page:{round_}:{position}",
-                page_channels=page_channels,
-                due=now + timeout * slot,
-                fallback_after=settings.escalation.fallback_after,
-                round_=round_,
-                position=position,
-            )
-            slot += 1
-    pages.queue_page(
-        db,
+    """Freeze the whole escalation into rows. Acknowledging cancels what remains."""
+    plan = escalation_plan(
+        settings,
         case_id=case_id,
-        dedup_key=f"{case_id}:exhausted",
-        kind="exhausted",
-        recipient="reporter",
-        channel="reporter",
-        due_at=to_text(now + timeout * slot),
+        chain=chain,
+        page_channels=page_channels,
+        start=now,
+        timeout=settings.escalation.ack_timeout,
     )
+    _queue(db, case_id, plan)
+
+
+def hasten_escalation(
+    db: Database,
+    *,
+    settings: Settings,
+    case: CaseRecord,
+    page_channels: frozenset[str],
+    now: datetime,
+) -> None:
+    """An urgent case moves to each next officer after `urgent_ack_timeout`, counted from
+    when it was reported; rows only ever move earlier, and never into the past."""
+    plan = escalation_plan(
+        settings,
+        case_id=case.id,
+        chain=case.officer_chain,
+        page_channels=page_channels,
+        start=from_text(case.opened_at),
+        timeout=settings.escalation.urgent_ack_timeout,
+    )
+    sooner = {page.dedup_key: to_text(max(page.due, now)) for page in plan}
+    pages.bring_forward(db, case.id, sooner)
 
 
 def queue_counsel(
@@ -106,8 +165,7 @@ def queue_counsel(
     counsel = settings.counsel
     if counsel is None:
         return
-    _queue_person(
-        db,
+    lanes = _person_lanes(
         case_id=case_id,
         key="counsel",
         person=counsel,
@@ -118,6 +176,7 @@ def queue_counsel(
         fallback_after=settings.escalation.fallback_after,
         position=-1,
     )
+    _queue(db, case_id, lanes)
 
 
 def queue_reporter_card(db: Database, case: CaseRecord, now: datetime) -> None:

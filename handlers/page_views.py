@@ -70,7 +70,10 @@ def acknowledged_notice(services: Services, case: CaseRecord) -> v.View:
     who = display_name(services.settings, case.acknowledged_by)
     when = services.local_time(case.acknowledged_at)
     if case.restricted:
-        lines: tuple[str, ...] = ("The responsible officer has taken this over.",)
+        lines: tuple[str, ...] = (
+            "The responsible officer has it. Tell no one about this request except the "
+            "responsible officer and the library's lawyer.",
+        )
     else:
         lines = (f"{who} acknowledged at {when} and is handling it. Keep following step 1.",)
     return v.View(

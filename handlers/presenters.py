@@ -5,7 +5,8 @@ from __future__ import annotations
 from handlers import views as v
 from handlers.actors import display_name, is_privileged
 from handlers.services import Services
-from playbooks.engine import DONE, NOT_APPLICABLE, applicable_steps, immediate_guidance
+from playbooks.engine import DONE, NOT_APPLICABLE, applicable_steps, first_screen
+from playbooks.model import CaseFacts
 from storage.records import CaseRecord, StepRecord
 
 DRILL_BANNER = "DRILL"
@@ -21,17 +22,33 @@ def banner_for(case: CaseRecord) -> str:
     )
 
 
-def guidance_view(services: Services, case: CaseRecord | None, presented: str | None) -> v.View:
-    """Step 1's immediate guidance: what to say, what not to do. Shown within seconds."""
-    say, do_not = immediate_guidance(services.playbook, presented)
+def case_facts(services: Services, case: CaseRecord | None) -> CaseFacts:
+    """What the wording depends on; before intake only the kind of library is known."""
+    kind = services.settings.library.kind
+    if case is None or case.intake_at is None:
+        return CaseFacts(library_kind=kind)
+    return CaseFacts(
+        presented=case.presented,  # type: ignore[arg-type]
+        received_via=case.received_via,  # type: ignore[arg-type]
+        requester_kind=case.requester_kind,
+        record_category=case.record_category,
+        library_kind=kind,
+    )
+
+
+def guidance_view(services: Services, case: CaseRecord | None) -> v.View:
+    """Step 1's immediate guidance, numbered, for what is known of the case so far.
+
+    Before intake it is the default screen, safe whatever turns out to be presented.
+    """
+    lines = first_screen(services.playbook, case_facts(services, case))
+    sections = [v.Section("What to do now", tuple(line.text for line in lines), numbered=True)]
     paged = _paged_line(services, case)
+    if paged:
+        sections.append(v.Section("", (paged,), bulleted=False))
     return v.View(
         title="A request for library records: what to do now",
-        sections=(
-            v.Section("Say and do", tuple(say)),
-            v.Section("Do not", tuple(do_not)),
-        ),
-        lines=(paged,) if paged else (),
+        sections=tuple(sections),
         footer=services.playbook.disclaimer,
         banner=banner_for(case) if case else "",
         case_id=case.id if case else None,
@@ -41,6 +58,9 @@ def guidance_view(services: Services, case: CaseRecord | None, presented: str | 
 def _paged_line(services: Services, case: CaseRecord | None) -> str:
     if case is None:
         return ""
+    if case.acknowledged_at:
+        who = display_name(services.settings, case.acknowledged_by)
+        return f"Case {case.id}: {who} has acknowledged and is handling it."
     chain = case.officer_chain
     if not chain:
         return "No officer can be paged in chat. Phone: " + phone_list(services)
@@ -58,6 +78,7 @@ def phone_list(services: Services) -> str:
 
 def intake_form(services: Services, case_id: str) -> v.Form:
     pb = services.playbook
+    offered = pb.offered_presentations()
     return v.Form(
         form_id="intake",
         title="Records request",
@@ -69,7 +90,19 @@ def intake_form(services: Services, case_id: str) -> v.Form:
                 "presented",
                 "What did they present?",
                 "choice",
-                tuple(v.Choice(k, p.label) for k, p in pb.presentations.items()),
+                tuple(v.Choice(k, p.choice_label) for k, p in offered.items()),
+            ),
+            v.FormField(
+                "signed_by",
+                "Is it signed by a judge or magistrate, and does it name a court?",
+                "choice",
+                tuple(v.Choice(k, label) for k, label in pb.signers.items()),
+            ),
+            v.FormField(
+                "received_via",
+                "How did the request come?",
+                "choice",
+                tuple(v.Choice(k, label) for k, label in pb.received_via.items()),
             ),
             v.FormField(
                 "requester_kind",
@@ -120,13 +153,14 @@ def case_card(
     *,
     viewer_role: str,
 ) -> v.View:
-    """The case as a viewer may see it: restricted cases show staff only that it was taken over."""
+    """The case as a viewer may see it: for a restricted case, staff see only whom they may
+    tell and whether an officer has it."""
     if case.restricted and not is_privileged(viewer_role):
-        return taken_over_view(case)
+        return restricted_reporter_view(services, case)
     pb = services.playbook
     states = {k: s.state for k, s in steps.items()}
     items = []
-    for item in applicable_steps(pb, case.presented, states):
+    for item in applicable_steps(pb, case.presented, states, case_facts(services, case)):
         note = ""
         record = steps.get(item.step.id)
         if record:
@@ -156,9 +190,13 @@ def case_card(
     lines = []
     if case.on_hold:
         lines.append(pb.hold_reminder)
+    sections = ()
+    if is_privileged(viewer_role):
+        sections = (state_law_section(services),)
     return v.View(
         title=f"Case {case.id}: {pb.presentations[case.presented].label}",
         lines=tuple(lines),
+        sections=sections,
         facts=_case_facts(services, case),
         steps=tuple(items),
         buttons=_case_buttons(case, viewer_role) + _hold_buttons(case, viewer_role),
@@ -180,6 +218,10 @@ def _case_facts(services: Services, case: CaseRecord) -> tuple[v.Fact, ...]:
         facts.append(v.Fact("Acknowledged", "Not yet: the officer is being paged"))
     if case.requester_kind:
         facts.append(v.Fact("Requester", pb.requester_kinds.get(case.requester_kind, "Other")))
+    if case.received_via:
+        facts.append(v.Fact("Came", pb.received_via.get(case.received_via, "Other")))  # type: ignore[call-overload]
+    if case.signed_by and case.signed_by != "none":
+        facts.append(v.Fact("Signed by a judge", pb.signers.get(case.signed_by, "Not sure")))  # type: ignore[call-overload]
     if case.agency:
         facts.append(v.Fact("Agency", case.agency))
     if case.waiting_now is not None:
@@ -217,13 +259,44 @@ def _hold_buttons(case: CaseRecord, viewer_role: str) -> tuple[v.Button, ...]:
     return ()
 
 
-def taken_over_view(case: CaseRecord) -> v.View:
+def restricted_reporter_view(services: Services, case: CaseRecord) -> v.View:
+    """What the reporter of a restricted case sees: whom they may tell, and whether an
+    officer has really acknowledged. Nothing else about the case."""
+    lines = first_screen(services.playbook, case_facts(services, case))
+    status = (
+        "The responsible officer has it."
+        if case.acknowledged_at
+        else "The responsible officer is being paged now. You will be told when they have it."
+    )
     return v.View(
-        title=f"Case {case.id}: the responsible officer has taken this over",
-        lines=(
-            "You do not need to do anything else.",
-            "Do not discuss this request with anyone, in person or in chat.",
+        title=f"Case {case.id}: only the responsible officer and counsel see this case",
+        sections=(
+            v.Section("What to do now", tuple(line.text for line in lines), numbered=True),
+            v.Section("", (status,), bulleted=False),
         ),
         banner=banner_for(case),
         case_id=case.id,
     )
+
+
+STATE_LAW_FIELDS = (
+    ("statute", "Statute"),
+    ("before_disclosure", "Before any disclosure"),
+    ("parents_and_minors", "Parents and minors"),
+    ("camera_footage", "Camera footage"),
+    ("counsel_note", "Counsel's note"),
+)
+
+
+def state_law_section(services: Services) -> v.Section:
+    """Your state's rules as counsel wrote them (config `state_law`), for officers."""
+    law = services.settings.state_law
+    lines = tuple(
+        f"{label}: {getattr(law, name)}" for name, label in STATE_LAW_FIELDS if getattr(law, name)
+    )
+    if not lines:
+        lines = (
+            "Your counsel has not written your state's rules into PatronGuard yet "
+            "(state_law in patronguard.yaml). Ask counsel before releasing anything.",
+        )
+    return v.Section("Your state's rules, as your counsel wrote them", lines)

@@ -51,6 +51,13 @@ class Section:
     heading: str
     lines: tuple[str, ...]
     bulleted: bool = True
+    numbered: bool = False  # steps a reader follows in order: 1., 2., ...
+
+    def marked_lines(self) -> tuple[str, ...]:
+        """The lines with their numbers or bullets, as every channel shows them."""
+        if self.numbered:
+            return tuple(f"{i}. {line}" for i, line in enumerate(self.lines, 1))
+        return tuple(f"• {line}" if self.bulleted else line for line in self.lines)
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,11 @@ class StepItem:
 class Choice:
     value: str
     label: str
+
+
+# What a yes/no field offers and sends back, on every channel.
+YES, NO = "yes", "no"
+YES_NO = (Choice(YES, "Yes"), Choice(NO, "No"))
 
 
 @dataclass(frozen=True)

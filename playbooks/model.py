@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import typing
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -15,40 +16,123 @@ BUILTIN_PLAYBOOK = Path(__file__).with_name("ala-confidentiality.yaml")
 Presented = Literal[
     "nothing",
     "subpoena",
+    "admin_subpoena",
     "search_warrant",
+    "admin_warrant",
+    "warrant_unsure",
     "court_order",
     "gagged_order",
     "emergency",
     "threat",
     "not_sure",
 ]
-PRESENTED: tuple[str, ...] = Presented.__args__  # type: ignore[attr-defined]
+PRESENTED: tuple[Presented, ...] = typing.get_args(Presented)
 GuidanceKey = Literal[
     "default",
     "nothing",
     "subpoena",
+    "admin_subpoena",
     "search_warrant",
+    "admin_warrant",
+    "warrant_unsure",
     "court_order",
     "gagged_order",
     "emergency",
     "threat",
     "not_sure",
 ]
+# The intake's answer to "Is it signed by a judge or magistrate, and does it name a court?"
+Signer = Literal["court", "agency", "unsure", "none"]
+SIGNERS: tuple[Signer, ...] = typing.get_args(Signer)
+ReceivedVia = Literal["in_person", "phone", "email", "mail", "served"]
+RECEIVED_VIA: tuple[ReceivedVia, ...] = typing.get_args(ReceivedVia)
+# Requests that did not come to the desk: lines about the person in front of staff drop out.
+NOT_AT_DESK: frozenset[str] = frozenset({"phone", "email", "mail"})
+LibraryKind = Literal["public", "school", "academic"]
 Role = Literal["staff", "officer", "counsel"]
+LIBRARY_SOURCE = "library"  # the source of wording a library's own file gives without one
+# What a form offers must fit every channel's choice list (Slack's options: 75 characters).
+CHOICE_MAX = 75
+ChoiceLabel = Annotated[str, Field(min_length=1, max_length=CHOICE_MAX)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CaseFacts(_Strict):
+    """What wording depends on: the facts intake recorded, and the kind of library."""
+
+    presented: Presented | None = None
+    received_via: ReceivedVia | None = None
+    requester_kind: str | None = None
+    record_category: str | None = None
+    library_kind: LibraryKind = "public"
+
+    @property
+    def at_desk(self) -> bool:
+        return self.received_via not in NOT_AT_DESK
+
+
+class Line(_Strict):
+    """One thing a person reads, with the sources it rests on (ids from `sources`)."""
+
+    text: str = Field(min_length=1, max_length=600)
+    source: list[str] = Field(default=[LIBRARY_SOURCE], min_length=1)
+    at_desk: bool = False  # only when the requester is (or may be) in front of staff
+    lead: bool = False  # always the first line of its screen (e.g. "call 911")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain_text(cls, value: Any) -> Any:
+        # A library's own file may give plain sentences; their source is the library.
+        return {"text": value} if isinstance(value, str) else value
+
+
+class Condition(_Strict):
+    """When a note applies: every listed fact must be known and among the values given."""
+
+    presented: list[Presented] | None = None
+    received_via: list[ReceivedVia] | None = None
+    requester_kind: list[str] | None = None
+    record_category: list[str] | None = None
+    library_kind: list[LibraryKind] | None = None
+
+    def matches(self, facts: CaseFacts) -> bool:
+        wanted = self.model_dump(exclude_none=True)
+        return all(getattr(facts, name) in values for name, values in wanted.items())
+
+
+class Note(Line):
+    """A line added where its condition holds (how the request came, who asked, ...)."""
+
+    when: Condition
+
+
+class Screen(_Strict):
+    """The first thing staff read: what to say and do, then what not to do."""
+
+    say: list[Line] = Field(min_length=1)
+    do_not: list[Line] = []
+
+
 class Presentation(_Strict):
     """What the requester presented, and what that means for the case."""
 
     label: str = Field(min_length=1, max_length=150)
+    intake_label: ChoiceLabel | None = None  # the form's wording, when the label is long
+    offered: bool = True  # a choice on the intake form; else reached through by_signer
+    document: bool = True  # something was shown or served, so "who signed it" applies
+    by_signer: dict[Signer, Presented] = {}  # e.g. a warrant an agency officer signed
     unauthorized: bool = False  # logged as an unauthorized demand
     legal_process: bool = False  # puts the case on legal hold
     restricted: bool = False  # only officers and counsel see it
-    urgent: bool = False  # counsel is paged at once too
+    urgent: bool = False  # counsel is paged at once too, and escalation is faster
+    source: list[str] = Field(default=[LIBRARY_SOURCE], min_length=1)
+
+    @property
+    def choice_label(self) -> str:
+        return self.intake_label or self.label
 
 
 class Step(_Strict):
@@ -58,7 +142,9 @@ class Step(_Strict):
     actor: Role
     applies_to: list[Presented] = Field(min_length=1)
     required_to_close: bool = True
-    guidance: dict[GuidanceKey, str]
+    guidance: dict[GuidanceKey, Line]
+    notes: list[Note] = []
+    source: list[str] = Field(default=[LIBRARY_SOURCE], min_length=1)
 
     @model_validator(mode="after")
     def _has_default_wording(self) -> Step:
@@ -68,14 +154,16 @@ class Step(_Strict):
             )
         return self
 
-    def wording(self, presented: str) -> str:
-        return self.guidance.get(presented) or self.guidance["default"]
+    def wording(self, presented: str | None) -> Line:
+        found = self.guidance.get(presented) if presented else None  # type: ignore[call-overload]
+        return found or self.guidance["default"]
 
 
 class ImmediateGuidance(_Strict):
-    say: list[str] = Field(min_length=1)
-    do_not: list[str] = Field(min_length=1)
-    by_presentation: dict[Presented, list[str]] = {}
+    default: Screen
+    by_presentation: dict[Presented, Screen] = {}
+    not_at_desk: dict[ReceivedVia, list[Line]] = {}
+    notes: list[Note] = []
 
 
 class LocalContact(_Strict):
@@ -84,32 +172,87 @@ class LocalContact(_Strict):
     note: str = Field(default="", max_length=200)
 
 
+class AppliedOverride(_Strict):
+    """A library file layered over the built-in playbook, and what it changed."""
+
+    file: str
+    changed: tuple[str, ...]
+
+
 class Playbook(_Strict):
     id: str
     title: str
     disclaimer: str
     hold_reminder: str
+    sources: dict[str, str] = Field(min_length=1)
     presentations: dict[Presented, Presentation]
-    requester_kinds: dict[str, str] = Field(min_length=1)
-    record_categories: dict[str, str] = Field(min_length=1)
-    outcomes: dict[str, str] = Field(min_length=1)
+    signers: dict[Signer, ChoiceLabel]
+    received_via: dict[ReceivedVia, ChoiceLabel]
+    requester_kinds: dict[str, ChoiceLabel] = Field(min_length=1)
+    record_categories: dict[str, ChoiceLabel] = Field(min_length=1)
+    outcomes: dict[str, ChoiceLabel] = Field(min_length=1)
     immediate_guidance: ImmediateGuidance
     steps: list[Step] = Field(min_length=1)
     contacts: list[LocalContact] = []
+    applied: tuple[AppliedOverride, ...] = ()  # filled in by load_playbook
 
     @model_validator(mode="after")
     def _complete_and_consistent(self) -> Playbook:
         missing = [k for k in PRESENTED if k not in self.presentations]
         if missing:
             raise ValueError(f"presentations is missing {', '.join(missing)}")
+        for key, presentation in self.offered_presentations().items():
+            if len(presentation.choice_label) > CHOICE_MAX:
+                raise ValueError(
+                    f"presentations.{key}: give an intake_label of at most {CHOICE_MAX} "
+                    "characters, the wording the intake form offers"
+                )
+        for name, labels, allowed in (
+            ("signers", self.signers, SIGNERS),
+            ("received_via", self.received_via, RECEIVED_VIA),
+        ):
+            absent = [k for k in allowed if k not in labels]
+            if absent:
+                raise ValueError(f"{name} is missing {', '.join(absent)}")
         ids = [s.id for s in self.steps]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"step ids must be unique; repeated: {', '.join(dupes)}")
+        unknown = sorted(set(self._cited_sources()) - set(self.sources) - {LIBRARY_SOURCE})
+        if unknown:
+            raise ValueError(
+                f"sources has no entry for {', '.join(unknown)}; add it under `sources`"
+            )
         return self
+
+    def _cited_sources(self) -> list[str]:
+        cited = [s for p in self.presentations.values() for s in p.source]
+        for line in self.all_lines():
+            cited += line.source
+        return cited
+
+    def all_lines(self) -> list[Line]:
+        """Every line of wording, for checks and for counsel's review."""
+        guide = self.immediate_guidance
+        screens = [guide.default, *guide.by_presentation.values()]
+        lines = [line for screen in screens for line in (*screen.say, *screen.do_not)]
+        lines += [line for group in guide.not_at_desk.values() for line in group]
+        lines += guide.notes
+        for step in self.steps:
+            lines += [*step.guidance.values(), *step.notes]
+        return lines
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
+
+    def offered_presentations(self) -> dict[str, Presentation]:
+        """The choices the intake form offers, in playbook order."""
+        return {k: p for k, p in self.presentations.items() if p.offered}
+
+    def source_title(self, source_id: str) -> str:
+        if source_id == LIBRARY_SOURCE and source_id not in self.sources:
+            return "The library's own policy"
+        return self.sources.get(source_id, source_id)
 
 
 class StepOverride(_Strict):
@@ -119,21 +262,29 @@ class StepOverride(_Strict):
     actor: Role | None = None
     applies_to: list[Presented] | None = None
     required_to_close: bool | None = None
-    guidance: dict[GuidanceKey, str] | None = None
+    guidance: dict[GuidanceKey, Line] | None = None
+    notes: list[Note] | None = None
+    source: list[str] | None = None
 
 
 class PresentationOverride(_Strict):
     label: str | None = None
+    intake_label: str | None = None
+    offered: bool | None = None
+    document: bool | None = None
+    by_signer: dict[Signer, Presented] | None = None
     unauthorized: bool | None = None
     legal_process: bool | None = None
     restricted: bool | None = None
     urgent: bool | None = None
+    source: list[str] | None = None
 
 
 class ImmediateGuidanceOverride(_Strict):
-    say: list[str] | None = None
-    do_not: list[str] | None = None
-    by_presentation: dict[Presented, list[str]] | None = None
+    default: Screen | None = None
+    by_presentation: dict[Presented, Screen] | None = None
+    not_at_desk: dict[ReceivedVia, list[Line]] | None = None
+    notes: list[Note] | None = None
 
 
 class PlaybookOverride(_Strict):
@@ -142,7 +293,10 @@ class PlaybookOverride(_Strict):
     title: str | None = None
     disclaimer: str | None = None
     hold_reminder: str | None = None
+    sources: dict[str, str] | None = None
     presentations: dict[Presented, PresentationOverride] | None = None
+    signers: dict[Signer, str] | None = None
+    received_via: dict[ReceivedVia, str] | None = None
     requester_kinds: dict[str, str] | None = None
     record_categories: dict[str, str] | None = None
     outcomes: dict[str, str] | None = None
@@ -159,6 +313,7 @@ def load_playbook(overrides: list[Path] = ()) -> Playbook:  # type: ignore[assig
     base, base_lines = load_yaml(BUILTIN_PLAYBOOK)
     merged = copy.deepcopy(base)
     problems: list[Problem] = []
+    applied: list[AppliedOverride] = []
     for path in overrides:
         try:
             data, lines = load_yaml(path)
@@ -176,15 +331,37 @@ def load_playbook(overrides: list[Path] = ()) -> Playbook:  # type: ignore[assig
             problems.extend(problems_from_validation(str(path), exc, lines))
             continue
         problems.extend(_merge(merged, data, str(path), lines))
+        applied.append(AppliedOverride(file=str(path), changed=tuple(_changed_paths(data))))
     if problems:
         raise FileProblems(problems)
     try:
-        return Playbook.model_validate(merged)
+        playbook = Playbook.model_validate(merged)
     except ValidationError as exc:
         name = str(overrides[-1]) if overrides else str(BUILTIN_PLAYBOOK)
         raise FileProblems(
             problems_from_validation(name, exc, {} if overrides else base_lines)
         ) from None
+    return playbook.model_copy(update={"applied": tuple(applied)})
+
+
+def _changed_paths(data: dict[str, Any], prefix: str = "") -> list[str]:
+    """Where a library file changes the procedure, as dotted paths (steps by id)."""
+    found: list[str] = []
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if key == "steps" and not prefix and isinstance(value, list):
+            for step in value:
+                rest = (
+                    {k: v for k, v in step.items() if k != "id"} if isinstance(step, dict) else {}
+                )
+                found += _changed_paths(rest, f"steps.{step.get('id')}.") or [
+                    f"steps.{step.get('id')}"
+                ]
+        elif isinstance(value, dict) and value and "text" not in value:
+            found += _changed_paths(value, f"{path}.")
+        else:
+            found.append(path)
+    return found
 
 
 def _merge(target: dict, override: dict, file: str, lines: dict[tuple, int]) -> list[Problem]:
@@ -232,7 +409,8 @@ def _merge_steps(steps: list[dict], overrides: list[dict], file: str, lines) -> 
 
 def _deep_update(target: dict, override: dict) -> None:
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
+        # A line of wording is replaced whole, so the built-in sources never cling to it.
+        if isinstance(value, dict) and "text" not in value and isinstance(target.get(key), dict):
             _deep_update(target[key], value)
         else:
             target[key] = value

@@ -47,3 +47,8 @@ def demands_between(
 ) -> list[dict[str, Any]]:
     where = "logged_at >= ? AND logged_at < ?" + ("" if drills else " AND drill = 0")
     return list(db["demands"].rows_where(where, [since, until], order_by="logged_at"))
+
+
+def demand_for_case(db: Database, case_id: str) -> dict[str, Any] | None:
+    rows = list(db["demands"].rows_where("case_id = ?", [case_id], limit=1))
+    return rows[0] if rows else None

@@ -143,3 +143,11 @@ def m004_retention_reviews(db: Database) -> None:
             done_by TEXT
         )"""
     )
+
+
+@migrations()
+def m006_intake_facts(db: Database) -> None:
+    # How the request came (in person, phone, email, mail, served) and, for a document,
+    # whether a judge signed it: both are choices from lists, never free text.
+    db.execute("ALTER TABLE cases ADD COLUMN received_via TEXT")
+    db.execute("ALTER TABLE cases ADD COLUMN signed_by TEXT")

@@ -148,3 +148,16 @@ def postpone(db: Database, page_ids: list[int], *, until: str) -> None:
         f"AND id IN ({', '.join('?' for _ in page_ids)})",
         [until, *page_ids],
     )
+
+
+def bring_forward(db: Database, case_id: str, due_by_key: dict[str, str]) -> int:
+    """Move queued rows of a case earlier (never later) to the times given per dedup key."""
+    moved = 0
+    for key, due in due_by_key.items():
+        cursor = db.execute(
+            "UPDATE pages SET due_at = ?, next_attempt_at = min(next_attempt_at, ?) "
+            "WHERE case_id = ? AND dedup_key = ? AND status = 'queued' AND due_at > ?",
+            [due, due, case_id, key, due],
+        )
+        moved += cursor.rowcount
+    return moved

@@ -39,6 +39,8 @@ class CaseRecord:
     purge_after: str | None
     chain: str
     summary: str | None = None
+    received_via: str | None = None
+    signed_by: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CaseRecord:

@@ -51,6 +51,8 @@ VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
 INTAKE = {
     "verbal": {
         "presented": "nothing",
+        "signed_by": "none",
+        "received_via": "in_person",
         "requester_kind": "police",
         "waiting_now": "yes",
         "record_category": "circulation",
@@ -58,6 +60,8 @@ INTAKE = {
     },
     "subpoena": {
         "presented": "subpoena",
+        "signed_by": "court",
+        "received_via": "served",
         "requester_kind": "lawyer",
         "waiting_now": "no",
         "record_category": "computer_use",
@@ -65,6 +69,8 @@ INTAKE = {
     },
     "warrant": {
         "presented": "search_warrant",
+        "signed_by": "court",
+        "received_via": "in_person",
         "requester_kind": "federal_agent",
         "waiting_now": "yes",
         "record_category": "internet",
@@ -72,6 +78,8 @@ INTAKE = {
     },
     "gagged": {
         "presented": "gagged_order",
+        "signed_by": "agency",
+        "received_via": "in_person",
         "requester_kind": "federal_agent",
         "waiting_now": "yes",
         "record_category": "circulation",

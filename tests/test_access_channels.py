@@ -107,6 +107,8 @@ async def test_teams_refuses_staff_every_officer_action(settings: Settings, tmp_
         [form] = teams.find(TEAMS_STAFF, lambda text: "Send to officer" in text)
         inputs = {
             "presented": "subpoena",
+            "signed_by": "court",
+            "received_via": "served",
             "requester_kind": "lawyer",
             "waiting_now": "no",
             "record_category": "circulation",

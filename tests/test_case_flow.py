@@ -42,12 +42,13 @@ async def test_legal_process_puts_case_on_hold_with_reminder(services, staff, of
     assert any("Suspend routine destruction" in line for line in card.lines)
 
 
-async def test_gagged_order_is_restricted_and_reporter_sees_only_takeover(
+async def test_gagged_order_is_restricted_and_reporter_sees_only_whom_to_tell(
     services, staff, officer, pager, notifier
 ):
     case_id = await open_case(services, staff, "gagged_order")
     staff_view = (await show_case(services, staff, case_id)).view
-    assert "taken this over" in staff_view.title and not staff_view.steps
+    assert "only the responsible officer and counsel" in staff_view.title
+    assert not staff_view.steps
     assert staff_view.facts == ()
     officer_view = (await show_case(services, officer, case_id)).view
     assert officer_view.steps and officer_view.banner == "RESTRICTED"

@@ -64,35 +64,6 @@ def test_check_with_missing_file_says_so(tmp_path):
     assert result.exit_code == 1 and "file not found" in result.output
 
 
-@pytest.mark.parametrize(
-    "scenario", ["verbal", "subpoena", "warrant", "gagged", "emergency", "threat"]
-)
-def test_demo_scenarios_complete_and_print_the_steps(scenario):
-    result = CliRunner().invoke(cli, ["demo", "--scenario", scenario])
-    assert result.exit_code == 0, result.output
-    assert "Demo complete." in result.output
-    assert "*** DRILL" in result.output
-    assert "[x] 1. Refer the requester to the responsible officer" in result.output
-    if scenario == "warrant":
-        assert "inventory" in result.output
-    if scenario == "verbal":
-        assert "Logged as an unauthorized demand" in result.output
-        assert "[x] 5. Report the threat or unauthorized demand" in result.output
-    if scenario == "gagged":
-        assert "Restricted" in result.output
-    assert result.output.count(">> page sent to") >= 2  # escalated past the first officer
-
-
-def test_interactive_demo_walks_a_person_through(tmp_path):
-    # Enter to report; presented 2 (subpoena); asker 1; record 1; waiting y; agency; Enter;
-    # then a confirmation per step.
-    answers = "\n2\n1\n1\ny\nCounty Court\n\n" + "y\n" * 6
-    result = CliRunner().invoke(cli, ["demo", "--db", str(tmp_path / "d.db")], input=answers)
-    assert result.exit_code == 0, result.output
-    assert "Case PG-" in result.output and "A subpoena" in result.output
-    assert (tmp_path / "d.db").exists()
-
-
 def test_purge_dry_run_and_purge_on_a_config(tmp_path):
     from click.testing import CliRunner
 

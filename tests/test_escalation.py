@@ -13,7 +13,9 @@ async def test_report_queues_first_page_in_same_transaction_and_pages_at_once(
     queued = services.store.call(lambda db: pages.pages_for_case(db, reply.case_id))
     assert queued and all(p.status == "queued" for p in queued)
     assert reply.form is not None and reply.form.form_id == "intake"
-    assert "is being paged now" in " ".join(reply.view.lines)
+    assert "is being paged now" in " ".join(
+        line for section in reply.view.sections for line in section.lines
+    )
     await pager.run_once()
     first = settings.officers[0].key
     assert notifier.kinds_to(first) == ["page"]

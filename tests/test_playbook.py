@@ -86,8 +86,12 @@ contacts:
     )
     playbook = load_playbook([path])
     step = playbook.step("consult_counsel")
-    assert step.wording("subpoena") == "Call Ms. Rivera at the County Attorney's office."
-    assert "legal counsel" in step.wording("court_order")  # the rest is untouched
+    assert step.wording("subpoena").text == "Call Ms. Rivera at the County Attorney's office."
+    assert step.wording("subpoena").source == ["library"]  # never the built-in's sources
+    assert "legal counsel" in step.wording("court_order").text  # the rest is untouched
+    [applied] = playbook.applied
+    assert applied.file == str(path)
+    assert applied.changed == ("steps.consult_counsel.guidance.subpoena", "contacts")
     assert playbook.contacts[0].phone == "+1 555 010 0200"
     assert len(playbook.steps) == 6
 

@@ -159,6 +159,8 @@ def test_intake_and_close_forms_are_valid_modals(tmp_path):
     inputs = {b["block_id"]: b for b in intake["blocks"] if b["type"] == "input"}
     assert list(inputs) == [
         "presented",
+        "signed_by",
+        "received_via",
         "requester_kind",
         "waiting_now",
         "record_category",

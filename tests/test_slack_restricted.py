@@ -1,5 +1,5 @@
 """A gagged order: nothing about the case goes anywhere but DMs to officers and counsel, and
-the reporter's own card says only that the officer has taken it over."""
+the reporter sees only whom they may tell and whether an officer has it."""
 
 from __future__ import annotations
 
@@ -63,25 +63,25 @@ async def test_gagged_order_stays_in_officer_dms(tmp_path):
                 channel = call.args["channel"]
                 assert (dm(channel) if channel[0] == "U" else channel) in allowed, (method, channel)
 
-        # Everything the reporter received after the intake says only "taken over".
+        # Everything the reporter received after the intake says whom they may tell, no more.
         to_reporter = pg.messages_to(STAFF)
         assert to_reporter
         for call in to_reporter:
             text = all_text(call.args["blocks"])
-            assert "taken" in text and "over" in text, text
+            assert "Tell no one about this request except the responsible officer" in text, text
             assert not buttons_in(call.args["blocks"])
             assert not any(word in text for word in GAG_WORDS), text
             assert case_id in text
         pg.assert_payloads_valid()
 
 
-async def test_staff_status_shows_a_restricted_case_only_as_taken_over(tmp_path):
+async def test_staff_status_shows_a_restricted_case_only_as_restricted(tmp_path):
     async with serve_slack(tmp_path) as pg:
         await pg.command()
         opened = await pg.slack.wait_for("views.open")
         await pg.submit(opened, INTAKE["gagged"])
         listed, _ = await pg.command("status")
         text = all_text(listed.body["blocks"])
-        assert "taken over by the responsible officer" in text
+        assert "restricted; the responsible officer is being paged" in text
         assert not any(word in text for word in GAG_WORDS)
         pg.assert_payloads_valid()

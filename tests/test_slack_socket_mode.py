@@ -21,9 +21,8 @@ async def test_socket_mode_command_is_acked_with_guidance_and_pages(tmp_path):
         [case_id] = pg.case_ids()
         payload = ack["payload"]
         assert payload["response_type"] == "ephemeral"
-        assert (
-            f"Case {case_id}: Dana Whitfield (Library Director) is being paged now"
-            in (payload["text"])
+        assert f"Case {case_id}: Dana Whitfield (Library Director) is being paged now" in all_text(
+            payload["blocks"]
         )
         pg.acks.append(payload)
         await pg.wait_page(DIRECTOR, timeout=PAGE_WITHIN)

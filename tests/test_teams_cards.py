@@ -102,12 +102,14 @@ async def test_the_intake_card_asks_in_categories(services: Services) -> None:
     inputs = {b["id"]: b for b in card["body"] if b["type"].startswith("Input.")}
     assert list(inputs) == [
         "presented",
+        "signed_by",
+        "received_via",
         "requester_kind",
         "waiting_now",
         "record_category",
         "agency",
     ]
-    assert all(inputs[k]["type"] == "Input.ChoiceSet" for k in list(inputs)[:4])
+    assert all(inputs[k]["type"] == "Input.ChoiceSet" for k in list(inputs)[:6])
     assert [c["value"] for c in inputs["waiting_now"]["choices"]] == ["yes", "no"]
     agency = inputs["agency"]
     assert agency["type"] == "Input.Text" and agency["maxLength"] == 80

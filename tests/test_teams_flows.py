@@ -24,6 +24,8 @@ from tests.teams_harness import (
 
 INTAKE = {
     "presented": "nothing",
+    "signed_by": "none",
+    "received_via": "in_person",
     "requester_kind": "police",
     "waiting_now": "yes",
     "record_category": "circulation",
@@ -48,7 +50,8 @@ async def report(teams: TeamsHarness, presented: str, **intake: str) -> str:
     """Staff report in personal chat and fill in the intake card; return the case id."""
     assert await teams.say(STAFF, "There is an officer at the desk asking about a patron") == 201
     [form] = teams.find(STAFF, lambda text: "Send to officer" in text)
-    inputs = {**INTAKE, "presented": presented, **intake}
+    signed = "none" if presented in ("nothing", "threat", "emergency", "not_sure") else "court"
+    inputs = {**INTAKE, "presented": presented, "signed_by": signed, **intake}
     assert await teams.press(STAFF, form, "Send to officer", inputs=inputs) == 201
     await teams.runtime.pager.run_once()  # the case card reaches the reporter through the pager
     [case_id] = teams.read(lambda db: [r["id"] for r in db["cases"].rows])
@@ -166,13 +169,13 @@ async def test_channel_mention_moves_to_personal_chat_and_gagged_order_stays_pri
     private = {teams.personal[u] for u in (DANA, SAM, STAFF, newcomer)}
     assert {r.conversation_id for r in teams.sent() if r not in in_channel} <= private
 
-    # The reporter learns only that the officer took it over; the officer's page has no details.
+    # The reporter learns only whom they may tell; the officer's page has no details.
     [guidance] = cards_of(teams.sent_to(newcomer)[after_intake - 1])
     assert "Federal agent" not in card_text(guidance) and "nondisclosure" not in card_text(guidance)
     for record in teams.sent_to(newcomer)[after_intake:]:
         for card in cards_of(record):
             text = card_text(card)
-            assert "taken this over" in text
+            assert "Tell no one about this request except the responsible officer" in text
             assert "nondisclosure" not in text and "Federal agent" not in text
     [page] = teams.find(DANA, lambda text: f"Case {case_id}" in text, kinds=("send",))
     page_text = card_text(cards_of(page)[0])

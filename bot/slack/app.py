@@ -36,10 +36,10 @@ from handlers import views as v
 from handlers.acknowledge import acknowledge_page
 from handlers.actors import Actor
 from handlers.cases import (
-    IntakeDetails,
     close_case,
     close_form_for,
     intake_form_for,
+    intake_from_answers,
     report_inquiry,
     show_case,
     status,
@@ -209,14 +209,7 @@ class SlackListeners:
         self, ack: Any, body: dict[str, Any], view: dict[str, Any]
     ) -> None:
         """The intake modal: record it; a refusal is shown on the field, else the DM gets it."""
-        answers = submitted_values(view)
-        details = IntakeDetails(
-            presented=answers.get("presented") or "",
-            requester_kind=answers.get("requester_kind") or "",
-            waiting_now={"yes": True, "no": False}.get(answers.get("waiting_now") or ""),
-            record_category=answers.get("record_category") or "unknown",
-            agency=answers.get("agency") or "",
-        )
+        details = intake_from_answers(submitted_values(view))
         actor = Actor("slack", body["user"]["id"])
         case_id = view.get("private_metadata", "")
         reply = await _safely(submit_intake(self.services, actor, case_id, details))

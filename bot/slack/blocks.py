@@ -52,7 +52,6 @@ STATE_MARKS = {
 }
 TONE_MARKS = {v.REFUSAL: ":no_entry: ", v.WARNING: ":warning: "}
 FORM_BUTTONS = {"intake": ("Add details", v.OPEN_INTAKE), "close": ("Close case", v.OPEN_CLOSE)}
-YES_NO = (v.Choice("yes", "Yes"), v.Choice("no", "No"))
 # An action id may repeat across blocks but not within one; "#n" keeps them apart.
 ACTION_SUFFIX = "#"
 
@@ -182,9 +181,8 @@ def _view_blocks(
 
 
 def _section_block(section: v.Section) -> SectionBlock | None:
-    bullet = "• " if section.bulleted else ""
     parts = [f"*{escape(section.heading.strip())}*"] if section.heading.strip() else []
-    parts += [bullet + escape(line) for line in section.lines if line.strip()]
+    parts += [escape(line) for line in section.marked_lines() if line.strip()]
     if not parts:
         return None
     return SectionBlock(text=MarkdownTextObject(text=fit("\n".join(parts), SECTION_TEXT_MAX)))
@@ -239,7 +237,7 @@ def _input_block(field: v.FormField) -> InputBlock:
             initial_value=field.initial or None,
         )
     else:
-        choices = YES_NO if field.kind == "yes_no" else field.choices
+        choices = v.YES_NO if field.kind == "yes_no" else field.choices
         options = [_option(c) for c in choices]
         initial = next(
             (o for o, c in zip(options, choices, strict=True) if c.value == field.initial), None

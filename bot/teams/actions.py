@@ -13,7 +13,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
-from bot.teams.cards import CASE_CARD, NO, SUBMIT_CLOSE, SUBMIT_INTAKE, YES
+from bot.teams.cards import CASE_CARD, SUBMIT_CLOSE, SUBMIT_INTAKE
 from bot.teams.commands import BOT_NAME, DRILL, HELP, START, STATUS, SUMMARY
 from bot.teams.replies import send_reply, update_card
 from handlers import cases
@@ -72,7 +72,7 @@ async def handle_submit(
     if action == v.REPORT:
         await handle_command(services, context, actor, START, key=key)
     elif action == SUBMIT_INTAKE:
-        reply = await cases.submit_intake(services, actor, value, intake_details(data))
+        reply = await cases.submit_intake(services, actor, value, cases.intake_from_answers(data))
         await send_reply(context, reply)
     elif action == SUBMIT_CLOSE:
         extra = {"summary": _text(data, "summary")} if _text(data, "summary") else {}
@@ -108,17 +108,6 @@ _OPENERS = {
     v.OPEN_INTAKE: cases.intake_form_for,
     v.OPEN_CLOSE: cases.close_form_for,
 }
-
-
-def intake_details(data: dict[str, Any]) -> cases.IntakeDetails:
-    """The intake card's inputs; missing or odd values are left for the handler to refuse."""
-    return cases.IntakeDetails(
-        presented=_text(data, "presented"),
-        requester_kind=_text(data, "requester_kind"),
-        waiting_now={YES: True, NO: False}.get(_text(data, "waiting_now")),
-        record_category=_text(data, "record_category") or "unknown",
-        agency=_text(data, "agency"),
-    )
 
 
 async def _in_place(context: TurnContext, reply: v.Reply) -> None:

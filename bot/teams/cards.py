@@ -26,7 +26,6 @@ SUBMIT_ACTIONS = {"intake": SUBMIT_INTAKE, "close": SUBMIT_CLOSE}
 # Where a button sits, so an action can update the card it came from with the right view.
 CASE_CARD = "case"
 
-YES, NO = "yes", "no"
 _TONE_COLORS = {v.REFUSAL: "attention", v.WARNING: "warning", v.SUCCESS: "good"}
 _BUTTON_STYLES = {"primary": "positive", "danger": "destructive"}
 _STATE_COLORS = {"done": "good", "not_applicable": "default", "pending": "warning"}
@@ -141,10 +140,12 @@ def _banner(banner: str) -> dict[str, Any]:
 
 
 def _section(section: v.Section) -> list[dict[str, Any]]:
-    items = [_text(section.heading, weight="bolder", spacing="medium")]
-    bullet = "• " if section.bulleted else ""
-    items += [_text(bullet + line, spacing="small") for line in section.lines if line]
-    return items
+    items = [_text(section.heading, weight="bolder", spacing="medium")] if section.heading else []
+    lines = [line for line in section.marked_lines() if line.strip()]
+    if section.numbered and lines:
+        # One TextBlock, so Teams renders the lines as one ordered list.
+        return [*items, _text("\r".join(lines), spacing="small")]
+    return items + [_text(line, spacing="small") for line in lines]
 
 
 def _step(step: v.StepItem, where: str | None) -> dict[str, Any]:
@@ -200,7 +201,7 @@ def _field(field: v.FormField) -> list[dict[str, Any]]:
         hint = [_text(field.hint, size="small", subtle=True, spacing="none")] if field.hint else []
         return [element, *hint]
     if field.kind == "yes_no":
-        choices = (v.Choice(YES, "Yes"), v.Choice(NO, "No"))
+        choices = v.YES_NO
         style = "expanded"
     else:
         choices, style = field.choices, "compact"
