@@ -34,6 +34,12 @@ def check_problems(path: Path, env: Mapping[str, str]) -> tuple[list[str], list[
     except FileProblems as exc:
         errors.extend(str(p) for p in exc.problems)
     warnings.extend(_reachability(settings))
+    if settings.state_law.is_empty:
+        warnings.append(
+            "state_law is empty: ask your counsel to write your state's rules on library "
+            "records into it (see the commented example `patronguard init` writes); until "
+            "then officers are told to ask counsel before releasing anything"
+        )
     warnings.extend(_teams_unreachable(settings, env))
     errors.extend(_secret_shapes(env))
     errors.extend(_fallback_secrets(settings, env))

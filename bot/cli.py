@@ -131,6 +131,49 @@ def demo(scenario: str | None, db_file: Path | None) -> None:
 
 @cli.command()
 @CONFIG_OPTION
+@click.option("--format", "fmt", type=click.Choice(("md", "html")), default="md", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of printing.",
+)
+def playbook(config_file: Path | None, fmt: str, out: Path | None) -> None:
+    """Print the whole procedure for counsel: every line staff and officers read, beside its
+    sources, with your own playbook files layered on and named.
+
+    Without a config file it prints the built-in procedure only.
+
+    Example:
+
+        patronguard playbook --format html --out procedure.html
+    """
+    from bot.playbook_export import render_procedure
+    from playbooks.model import load_playbook
+
+    path = resolve_config(config_file)
+    if path.is_file() or config_file is not None:
+        settings = load_settings_or_exit(config_file)
+    else:
+        click.echo(f"No config at {path}: printing the built-in procedure only.", err=True)
+        settings = cfg.load_default_settings().model_copy(
+            update={"library": cfg.Library(name="your library"), "playbooks": []}
+        )
+    try:
+        procedure = load_playbook(list(settings.playbooks))
+    except FileProblems as exc:
+        for problem in exc.problems:
+            click.secho(str(problem), fg="red", err=True)
+        sys.exit(1)
+    text = render_procedure(procedure, settings, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {out}.")
+
+
+@cli.command()
+@CONFIG_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
