@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from bot.report_formats import html_page, html_table, period_text
+from bot.report_formats import NBSP, html_page, html_table, period_text
 from handlers.reports import DrillSummary
 
 NO_DRILLS = "No drills in this period. Run one with `/records-request drill` or `patronguard demo`."
@@ -28,7 +28,7 @@ def render_drills(
     summary: DrillSummary, fmt: str, *, library: str, since: date, until: date
 ) -> str:
     """`until` is the day after the period, as for the main report."""
-    title = f"Drills: {library}, {period_text(since, until)}"
+    title = f"Drills: {library}, {period_text(since, until, NBSP if fmt == 'html' else ' ')}"
     officers = officer_lines(summary)
     if fmt == "json":
         return _json(summary, officers, library, since, until)
@@ -85,11 +85,18 @@ def _officer_rows(officers: list[OfficerLine]) -> list[tuple[str, ...]]:
     ]
 
 
-DRILL_HEADINGS = ["Drill", "Started", "Presented", "Acknowledged by", "After", "Steps done"]
+DRILL_HEADINGS = [
+    "Drill",
+    "Started",
+    "Presented",
+    "Acknowledged by",
+    "After (from the report)",
+    "Steps done",
+]
 # CSV columns and the DrillLine fields they come from.
 DRILL_COLUMNS = {
     "drill": "case_id",
-    "started": "opened",
+    "started": "opened_at",
     "presented": "presented",
     "acknowledged_by": "acknowledged_by",
     "seconds_to_acknowledge": "seconds_to_ack",
@@ -120,12 +127,17 @@ def _html(summary: DrillSummary, officers: list[OfficerLine], title: str) -> str
         return html_page(title, [*sections, f"<p>{html.escape(NO_DRILLS)}</p>"])
     sections += [
         f"<p>Drills: <strong>{len(summary.drills)}</strong></p>",
-        html_table(DRILL_HEADINGS, _drill_rows(summary)),
+        html_table(DRILL_HEADINGS, [(r[0], _unbroken(r[1]), *r[2:]) for r in _drill_rows(summary)]),
         f"<h2>{html.escape(PER_OFFICER)}</h2>",
         html_table(OFFICER_HEADINGS, _officer_rows(officers)) if officers else "<p>No pages.</p>",
         "<p><em>Drills are practice cases: they are never counted in the main report.</em></p>",
     ]
     return html_page(title, sections)
+
+
+def _unbroken(when: str) -> str:
+    """ "14 Dec 2026, 9:00 AM CST" breaks only after the comma."""
+    return ", ".join(part.replace(" ", NBSP) for part in when.split(", "))
 
 
 def _csv(summary: DrillSummary, officers: list[OfficerLine]) -> str:

@@ -15,6 +15,7 @@ from handlers.reports import ReportData
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 10, 12, 44
+LEGEND_TOP = HEIGHT + 14  # clear of the year under the month labels
 MOST_TICKS = 5
 MIN_LABEL_GAP = 34  # pixels between month labels, so "Sep" never overlaps "Oct"
 
@@ -58,7 +59,7 @@ def chart_svg(data: ReportData) -> str:
     legend_rows = (len(kinds) + 1) // 2
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" '
-        f'height="{HEIGHT + 24 * legend_rows}" font-family="system-ui,sans-serif" '
+        f'height="{LEGEND_TOP + 24 * legend_rows}" font-family="system-ui,sans-serif" '
         'aria-label="Requests per month by what was presented">',
         "<defs>",
         *(
@@ -87,7 +88,7 @@ def chart_svg(data: ReportData) -> str:
             parts.append(_month_label(month, x + bar / 2, first=index == 0))
     for kind_index, kind in enumerate(kinds):
         col, row = kind_index % 2, kind_index // 2
-        x, y = LEFT + col * 300, HEIGHT + row * 24
+        x, y = LEFT + col * 300, LEGEND_TOP + row * 24
         pattern = PATTERNS[kind_index % len(PATTERNS)][0]
         parts.append(
             f'<rect x="{x}" y="{y - 10}" width="14" height="14" fill="url(#p-{pattern})" '

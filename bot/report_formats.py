@@ -13,6 +13,7 @@ from bot.report_chart import chart_svg
 from handlers.reports import ReportData
 
 FORMATS = ("md", "csv", "json", "html")
+NBSP = "\u00a0"  # keeps "2 Dec 2025" on one line in HTML
 NO_REQUESTS = "No requests in this period."
 NO_DEMANDS = "No unauthorized demands in this period."
 
@@ -21,20 +22,25 @@ def render_report(data: ReportData, fmt: str) -> str:
     return {"md": to_markdown, "csv": to_csv, "json": to_json, "html": to_html}[fmt](data)
 
 
-def period_text(since: date, until: date) -> str:
-    """`until` is the day after the period; people read the last day itself."""
+def period_text(since: date, until: date, space: str = " ") -> str:
+    """`until` is the day after the period; people read the last day itself.
+
+    `space` goes inside each date and before the dash: a no-break space in HTML keeps a
+    date, and the dash after it, from being split across lines.
+    """
     last = until - timedelta(days=1)
-    return _day(since) if last <= since else f"{_day(since)} – {_day(last)}"
+    first = day_text(since, space)
+    return first if last <= since else f"{first}{space}– {day_text(last, space)}"
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+def day_text(day: date, space: str = " ") -> str:
+    return f"{day.day}{space}{day:%b}{space}{day:%Y}"
 
 
-def _title(data: ReportData) -> str:
+def _title(data: ReportData, space: str = " ") -> str:
     kind = "Transparency report" if data.transparency else "Records requests"
-    period = period_text(date.fromisoformat(data.since), date.fromisoformat(data.until))
-    return f"{kind}: {data.library}, {period}"
+    since, until = date.fromisoformat(data.since), date.fromisoformat(data.until)
+    return f"{kind}: {data.library}, {period_text(since, until, space)}"
 
 
 def _tables(data: ReportData) -> list[tuple[str, Counter, str]]:
@@ -85,7 +91,8 @@ def to_markdown(data: ReportData) -> str:
             "|---|---|---|---|---|",
         ]
         out += [
-            f"| {d.date} | {d.requester} | {d.presented} | {_md(d.agency)} | {d.outcome} |"
+            f"| {day_text(date.fromisoformat(d.date))} | {d.requester} | {d.presented} | "
+            f"{_md(d.agency)} | {d.outcome} |"
             for d in data.demands
         ]
     out += ["", *(f"_{n}_" for n in _notes(data)), ""]
@@ -146,7 +153,7 @@ def to_json(data: ReportData) -> str:
 
 def to_html(data: ReportData) -> str:
     sections = [
-        f"<h1>{html.escape(_title(data))}</h1>",
+        f"<h1>{html.escape(_title(data, NBSP))}</h1>",
         f"<p>Requests: <strong>{data.total}</strong></p>",
         "<h2>Requests per month</h2>",
         chart_svg(data) if data.total else f"<p>{NO_REQUESTS}</p>",
@@ -162,11 +169,18 @@ def to_html(data: ReportData) -> str:
         sections.append(
             html_table(
                 ["Date", "Who asked", "Presented", "Agency", "Outcome"],
-                [(d.date, d.requester, d.presented, d.agency, d.outcome) for d in data.demands],
+                [
+                    (_when(d.date), d.requester, d.presented, d.agency, d.outcome)
+                    for d in data.demands
+                ],
             )
         )
     sections += [f"<p><em>{html.escape(n)}</em></p>" for n in _notes(data)]
     return html_page(_title(data), sections)
+
+
+def _when(iso_day: str) -> str:
+    return day_text(date.fromisoformat(iso_day), NBSP)
 
 
 def html_table(headings: list[str], rows: list[tuple]) -> str:
@@ -183,7 +197,8 @@ def html_page(title: str, sections: list[str]) -> str:
     style = (
         "body{font-family:system-ui,sans-serif;max-width:760px;margin:2em auto;color:#000}"
         "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #000;padding:2px 8px;"
-        "text-align:left}@media print{body{margin:0}}"
+        "text-align:left;vertical-align:top}td:first-child{white-space:nowrap}"
+        "@media print{body{margin:0}}"
     )
     return (
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
