@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.config import Settings, database_path, load_settings
+from bot.config import Contact, Settings, database_path, load_settings
 from bot.playbook_checks import playbook_problems, review_problems
 from playbooks.yamlfile import FileProblems, Problem, load_yaml, suggest_keys
 from storage import conversations
@@ -107,10 +107,13 @@ def _fallback_secrets(settings: Settings, env: Mapping[str, str]) -> list[str]:
     return []
 
 
-def _people(data: dict) -> list[tuple[tuple, str, dict]]:
+Person = tuple[tuple[str | int, ...], str, dict]  # key path, path as shown, the raw entry
+
+
+def _people(data: dict) -> list[Person]:
     """(key path, shown path, entry) for each officer and counsel, read from the raw file."""
     officers = data.get("officers")
-    people = [
+    people: list[Person] = [
         (("officers", i), f"officers[{i}]", o)
         for i, o in enumerate(officers if isinstance(officers, list) else [])
         if isinstance(o, dict)
@@ -167,7 +170,9 @@ def _teams_unreachable(
     settings: Settings, env: Mapping[str, str], file: str, lines: dict[tuple, int]
 ) -> list[str]:
     """People with a teams_id whom the bot cannot message first: it has no conversation yet."""
-    people = [(("officers", i), f"officers[{i}]", o) for i, o in enumerate(settings.officers)]
+    people: list[tuple[tuple[str | int, ...], str, Contact]] = [
+        (("officers", i), f"officers[{i}]", o) for i, o in enumerate(settings.officers)
+    ]
     if settings.counsel:
         people.append((("counsel",), "counsel", settings.counsel))
     people = [(loc, where, p) for loc, where, p in people if p.teams_id]

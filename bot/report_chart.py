@@ -102,7 +102,8 @@ def chart_svg(data: ReportData) -> str:
 def _bar(
     counts: Counter, kinds: list[str], month: str, x: float, bar: float, scale: float
 ) -> list[str]:
-    parts, y = [], HEIGHT - BOTTOM
+    parts: list[str] = []
+    y = float(HEIGHT - BOTTOM)
     for kind_index, kind in enumerate(kinds):
         n = counts.get(kind, 0)
         if not n:

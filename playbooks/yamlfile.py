@@ -116,7 +116,7 @@ def _nearest_line(loc: tuple, lines: dict[tuple, int]) -> int | None:
     return None
 
 
-def _explain(err: dict) -> str:
+def _explain(err: Any) -> str:  # one of pydantic's ErrorDetails
     kind = err["type"]
     if kind == "extra_forbidden":
         return f"unknown key '{err['loc'][-1]}'; check its spelling"
