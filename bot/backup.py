@@ -14,7 +14,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.files import CannotWrite, explain, make_folder_for
+
 BACKUP_MODE = 0o600
+FOLDER_MODE = 0o700  # a folder made for backups is as private as the backups in it
 
 
 class BackupError(Exception):
@@ -38,10 +41,12 @@ def backup_database(source: Path, target: Path, *, force: bool = False) -> Backu
         )
     if target.exists() and not force:
         raise BackupError(f"{target} already exists; use --force to replace it")
-    if not target.parent.is_dir():
-        raise BackupError(f"the folder {target.parent} does not exist; create it first")
     if target.resolve() == source.resolve():
         raise BackupError("the backup must be a different file from the database")
+    try:
+        make_folder_for(target, mode=FOLDER_MODE)
+    except CannotWrite as exc:
+        raise BackupError(str(exc)) from None
     partial = target.with_name(f".{target.name}.partial")
     try:
         _copy(source, partial)
@@ -53,7 +58,14 @@ def backup_database(source: Path, target: Path, *, force: bool = False) -> Backu
             )
         os.replace(partial, target)  # atomic: the target is either the old file or a checked copy
     except sqlite3.Error as exc:
-        raise BackupError(f"could not back up {source} ({_reason(exc)})") from None
+        next_step = (
+            "check that --db or PATRONGUARD_DB names the database serve uses"
+            if "not a database" in str(exc)
+            else "check the disk space and permissions"
+        )
+        raise BackupError(f"could not back up {source} ({_reason(exc)}); {next_step}") from None
+    except OSError as exc:
+        raise BackupError(explain("write", target, exc)) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot import config as cfg
-from bot.checks import check_problems
+from bot.checks import check_problems, config_file_problem
+from bot.files import CannotWrite, make_folder_for, write_text
 from bot.report_formats import FORMATS
 from bot.scenarios import SCENARIO_NAMES
-from playbooks.yamlfile import FileProblems
+from playbooks.yamlfile import FileProblems, Problem, suggest_keys
+
+if TYPE_CHECKING:
+    from handlers.services import Services
 
 DB_OPTION = click.option(
     "--db",
@@ -24,24 +31,55 @@ DB_OPTION = click.option(
 CONFIG_OPTION = click.option(
     "--config",
     "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, readable=True, path_type=Path),
     help="Config file (default: $PATRONGUARD_CONFIG, else ./patronguard.yaml).",
 )
 
 
 def load_settings_or_exit(config_file: Path | None) -> cfg.Settings:
+    """The validated config, or exit with one line saying what is wrong and what to do."""
     path = resolve_config(config_file)
     try:
         return cfg.load_settings(path)
     except FileProblems as exc:
-        for problem in exc.problems:
-            click.secho(str(problem), fg="red", err=True)
-        click.echo("Run `patronguard check` for details.", err=True)
-        sys.exit(1)
+        problems = suggest_keys(exc.problems, cfg.Settings)
+        first = config_file_problem(path, problems[0])
+        raise click.ClickException(problems_line(first, len(problems), path)) from None
+
+
+def problems_line(first: Problem | str, count: int, config: Path) -> str:
+    """The first problem, and if there are more, how many and where to see them, in one line."""
+    if count == 1:
+        return str(first)
+    return (
+        f"{first} (and {count - 1} more); run `patronguard check --config {config}` to see "
+        "every problem and its fix"
+    )
 
 
 def resolve_config(config_file: Path | None) -> Path:
     return cfg.config_path(config_file) or Path("patronguard.yaml")
+
+
+def settings_for_records(config_file: Path | None, db_file: Path | None) -> cfg.Settings | None:
+    """The config for report and purge; None when only a database was given (no config)."""
+    given_db = db_file or os.environ.get("PATRONGUARD_DB")
+    if given_db and cfg.config_path(config_file) is None and not resolve_config(None).exists():
+        return None
+    return load_settings_or_exit(config_file)
+
+
+def check_database_folder(path: Path, fix: str = "check --db or PATRONGUARD_DB") -> None:
+    """A database in a folder that does not exist is a mistyped path, not a new database."""
+    if not path.parent.is_dir():
+        raise click.ClickException(f"there is no folder {path.parent} for the database; {fix}")
+
+
+def database_error(path: Path, exc: sqlite3.Error) -> str:
+    reason = str(exc).split(":")[0]  # SQLite's own words name the condition, never the data
+    if "not a database" in reason:
+        return f"{path} is not a PatronGuard database ({reason}); check --db or PATRONGUARD_DB"
+    return f"cannot open the database {path} ({reason}); check the disk space and permissions"
 
 
 @click.group()
@@ -67,8 +105,12 @@ def init(path: Path, force: bool) -> None:
     """
     if path.exists() and not force:
         raise click.ClickException(f"{path} already exists; use --force to overwrite it")
-    path.write_text(cfg.STARTER_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
-    click.echo(f"Wrote {path}. Edit the library and officers, then run `patronguard check`.")
+    try:
+        write_text(path, cfg.STARTER_CONFIG.read_text(encoding="utf-8"))
+    except CannotWrite as exc:
+        raise click.ClickException(str(exc)) from None
+    check = "patronguard check" + ("" if path == Path("patronguard.yaml") else f" --config {path}")
+    click.echo(f"Wrote {path}. Edit the library and officers, then run `{check}`.")
 
 
 @cli.command()
@@ -82,12 +124,13 @@ def check(config_file: Path | None) -> None:
     """
     path = resolve_config(config_file)
     errors, warnings = check_problems(path, os.environ)
-    for warning in warnings:
-        click.secho(f"warning: {warning}", fg="yellow")
     for error in errors:
         click.secho(f"error: {error}", fg="red")
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow")
     if errors:
-        click.echo(f"{len(errors)} problem(s) to fix in {path}.")
+        if len(errors) > 1:  # one problem needs no count
+            click.echo(f"{len(errors)} problem(s) to fix; run `patronguard check` again after.")
         sys.exit(1)
     click.secho(f"{path}: OK" + (f" ({len(warnings)} warning(s))" if warnings else ""), fg="green")
 
@@ -112,10 +155,12 @@ def demo(scenario: str | None, db_file: Path | None) -> None:
         patronguard demo --scenario warrant
     """
     from bot.demo import DemoStopped, run_demo
+    from storage.db import StorageUnavailable
 
     settings = cfg.load_default_settings()
     try:
         if db_file is not None:
+            check_database_folder(db_file, "create it, or leave out --db for a temporary one")
             failures = run_demo(settings, db_file, scenario)
         else:
             with tempfile.TemporaryDirectory() as folder:
@@ -123,6 +168,10 @@ def demo(scenario: str | None, db_file: Path | None) -> None:
     except DemoStopped:
         click.echo("\nDemo stopped. Nothing was sent to anyone: it is a drill on a sample library.")
         sys.exit(130)
+    except StorageUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(database_error(db_file or Path("demo.db"), exc)) from None
     if failures:
         click.secho(f"Demo failed: {len(failures)} check(s) did not hold.", fg="red", err=True)
         sys.exit(1)
@@ -226,8 +275,15 @@ def serve(
         app = create_app(
             settings, cfg.database_path(settings, db_file), os.environ, socket_mode=socket_mode
         )
-    except (StartupError, StorageUnavailable, FileProblems) as exc:
+    except FileProblems as exc:
+        raise click.ClickException(
+            problems_line(exc.problems[0], len(exc.problems), resolve_config(config_file))
+        ) from None
+    except (StartupError, StorageUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        path = cfg.database_path(settings, db_file)
+        raise click.ClickException(database_error(path, exc)) from None
     click.echo(f"PatronGuard listening on http://{host}:{port} (health: /healthz)")
     try:
         web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10)
@@ -243,7 +299,8 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
     """Delete closed cases, drills and demand-log rows past their retention, for real.
 
     Cases on legal hold are kept until an officer releases the hold. `serve` runs this on
-    its own every `retention.purge_every`.
+    its own every `retention.purge_every`. Given only --db (or PATRONGUARD_DB) and no config
+    file, the default retention applies, and it says so.
 
     Example:
 
@@ -251,9 +308,15 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
     """
     import asyncio
 
+    from bot.no_config import purge_note, settings_without_config
     from handlers.retention import purge_expired
 
-    services = open_services(config_file, db_file)
+    settings = settings_for_records(config_file, db_file)
+    no_config = settings is None
+    settings = settings or settings_without_config()
+    services = open_services(settings, db_file, config_file)
+    if no_config:  # said once the database opened, so an error stays the only line
+        click.secho(purge_note(settings), fg="yellow", err=True)
     try:
         plan = asyncio.run(purge_expired(services, dry_run=dry_run))
     finally:
@@ -286,7 +349,7 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of printing.",
+    help="Write to this file instead of printing (missing folders are created).",
 )
 @click.option(
     "--transparency",
@@ -303,14 +366,25 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
 @click.option(
     "--drills",
     is_flag=True,
-    help="Instead: how drills went (time to acknowledge per officer, steps done).",
+    help="Instead: how drills went (time to acknowledge per officer, steps done), in --format.",
 )
-def report(config_file, db_file, since, until, fmt, out, transparency, band, drills) -> None:
+def report(
+    config_file: Path | None,
+    db_file: Path | None,
+    since: datetime | None,
+    until: datetime | None,
+    fmt: str,
+    out: Path | None,
+    transparency: bool,
+    band: int,
+    drills: bool,
+) -> None:
     """Counts of records requests and the unauthorized-demand log, for officers.
 
     Counts by month, by who asked, by what was presented and by outcome, and the list of
     unauthorized demands (date, agency, kinds, outcome: never a person). Drills are left
     out; restricted matters are left out, or shown only as a range with --transparency.
+    Given only --db (or PATRONGUARD_DB), no config file is needed.
 
     Example:
 
@@ -319,7 +393,9 @@ def report(config_file, db_file, since, until, fmt, out, transparency, band, dri
     import asyncio
     from datetime import date, timedelta
 
-    from bot.report_formats import drill_text, render_report
+    from bot.drill_formats import render_drills
+    from bot.no_config import report_note, settings_without_config
+    from bot.report_formats import render_report
     from handlers.reports import build_report, drill_summary
     from storage.timefmt import to_text
 
@@ -327,15 +403,19 @@ def report(config_file, db_file, since, until, fmt, out, transparency, band, dri
     start = since.date() if since else end - timedelta(days=366)
     if start >= end:
         raise click.BadParameter("--since must be before --until", param_hint="--since")
-    services = open_services(config_file, db_file)
+    settings = settings_for_records(config_file, db_file)
+    no_config = settings is None
+    settings = settings or settings_without_config()
+    services = open_services(settings, db_file, config_file)
+    if no_config:  # said once the database opened, so an error stays the only line
+        click.secho(report_note(), fg="yellow", err=True)
     try:
         if drills:
-            from datetime import datetime
-
             zone = services.settings.library.zone
             bounds = [to_text(datetime.combine(d, datetime.min.time(), zone)) for d in (start, end)]
-            text = drill_text(
-                asyncio.run(drill_summary(services, since=bounds[0], until=bounds[1]))
+            summary = asyncio.run(drill_summary(services, since=bounds[0], until=bounds[1]))
+            text = render_drills(
+                summary, fmt, library=settings.library.name, since=start, until=end
             )
         else:
             data = asyncio.run(
@@ -353,7 +433,10 @@ def report(config_file, db_file, since, until, fmt, out, transparency, band, dri
     if out is None:
         click.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    try:
+        write_text(out, text)
+    except CannotWrite as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Wrote {out}.")
 
 
@@ -393,16 +476,25 @@ def backup(file: Path, config_file: Path | None, db_file: Path | None, force: bo
     )
 
 
-def open_services(config_file: Path | None, db_file: Path | None):
-    """Services for a one-off command, with clear errors for config and database problems."""
+def open_services(
+    settings: cfg.Settings, db_file: Path | None, config_file: Path | None
+) -> Services:
+    """Services for a one-off command, with one-line errors for playbook and database problems."""
     from bot.runtime import build_services
     from storage.db import StorageUnavailable
 
-    settings = load_settings_or_exit(config_file)
+    path = cfg.database_path(settings, db_file)
+    check_database_folder(path)
     try:
-        return build_services(settings, cfg.database_path(settings, db_file))
-    except (FileProblems, StorageUnavailable) as exc:
+        return build_services(settings, path)
+    except FileProblems as exc:
+        raise click.ClickException(
+            problems_line(exc.problems[0], len(exc.problems), resolve_config(config_file))
+        ) from None
+    except StorageUnavailable as exc:
         raise click.ClickException(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(database_error(path, exc)) from None
 
 
 @cli.group()
@@ -491,9 +583,12 @@ def manifest_teams(
             terms_url=terms_url or website_url,
             commands=list(COMMAND_MENU),
         )
+        make_folder_for(out)
         write_teams_package(out, built)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    except CannotWrite as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
     click.echo(f"Wrote {out}. Upload it in Teams: Apps → Manage your apps → Upload an app.")

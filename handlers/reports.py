@@ -160,12 +160,13 @@ async def report_summary(services: Services, actor: Actor, *, days: int = 365) -
 @dataclass(frozen=True)
 class DrillLine:
     case_id: str
-    opened: str
+    opened: str  # as people read it, with the year: "14 Dec 2026, 9:00 AM CST"
     presented: str
     acknowledged_by: str
-    seconds_to_ack: int | None
+    seconds_to_ack: int | None  # from the report to the acknowledgement
     steps_done: int
     steps_total: int
+    opened_at: str = ""  # ISO 8601 in the library's time zone, for CSV and JSON
 
 
 @dataclass
@@ -201,10 +202,12 @@ async def drill_summary(services: Services, *, since: str, until: str) -> DrillS
             officer = services.settings.officer(page["recipient"])
             if officer and officer.name != ack_by:
                 summary.paged_without_ack[officer.name] += 1
+        opened = from_text(row["opened_at"]).astimezone(services.settings.library.zone)
         summary.drills.append(
             DrillLine(
                 case_id=case_id,
-                opened=services.local_time(row["opened_at"]),
+                opened=f"{opened.day} {opened:%b %Y, %-I:%M %p %Z}",
+                opened_at=opened.isoformat(timespec="seconds"),
                 presented=services.playbook.presentations[row["presented"]].label,
                 acknowledged_by=ack_by if row["acknowledged_at"] else "nobody",
                 seconds_to_ack=seconds,

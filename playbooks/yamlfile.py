@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,8 @@ class Problem:
     path: str
     line: int | None
     message: str
+    loc: tuple = field(default=(), compare=False)  # the key path, to suggest the right key
+    kind: str = field(default="", compare=False)  # pydantic's error type, e.g. extra_forbidden
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -39,8 +45,12 @@ def load_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FileProblems([Problem(str(path), "", None, "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"cannot read file ({type(exc).__name__})"
+    except UnicodeDecodeError:
+        msg = "this is not a text file; give the path of the YAML file"
+        raise FileProblems([Problem(str(path), "", None, msg)]) from None
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        msg = f"cannot read the file ({reason}); check its path and permissions"
         raise FileProblems([Problem(str(path), "", None, msg)]) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -49,8 +59,9 @@ def load_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or "not valid YAML"
+        fix = "check the indentation, colons and quotes on this line and the one before"
         raise FileProblems(
-            [Problem(str(path), "", line, f"YAML syntax error: {problem}")]
+            [Problem(str(path), "", line, f"YAML syntax error: {problem}; {fix}")]
         ) from None
     lines: dict[tuple, int] = {}
     if node is not None:
@@ -89,7 +100,7 @@ def problems_from_validation(
     for err in error.errors(include_url=False):
         loc = tuple(p for p in (*prefix, *err["loc"]) if not _is_model_tag(p))
         line = _nearest_line(loc, lines)
-        problems.append(Problem(file, format_path(loc), line, _explain(err)))
+        problems.append(Problem(file, format_path(loc), line, _explain(err), loc, err["type"]))
     return problems
 
 
@@ -105,11 +116,70 @@ def _nearest_line(loc: tuple, lines: dict[tuple, int]) -> int | None:
     return None
 
 
-def _explain(err: dict) -> str:
+def _explain(err: Any) -> str:  # one of pydantic's ErrorDetails
     kind = err["type"]
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see `patronguard init` for the keys)"
+        return f"unknown key '{err['loc'][-1]}'; check its spelling"
     if kind == "missing":
         return "required key is missing"
+    if kind == "literal_error" and isinstance(err.get("input"), str):
+        return _not_one_of(err["input"], re.findall(r"'([^']*)'", err["ctx"]["expected"]))
     message = err["msg"]
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _not_one_of(given: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(given, allowed, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"'{given}' is not allowed here: {hint}Use one of: {', '.join(allowed)}"
+
+
+def suggest_keys(problems: list[Problem], model: type[BaseModel]) -> list[Problem]:
+    """Name the key that was probably meant for each unknown key, from the model's fields."""
+    return [_with_suggestion(p, model) if p.kind == "extra_forbidden" else p for p in problems]
+
+
+def _with_suggestion(problem: Problem, model: type[BaseModel]) -> Problem:
+    allowed = allowed_keys(model, problem.loc[:-1])
+    if not allowed:
+        return problem
+    typo = str(problem.loc[-1])
+    close = difflib.get_close_matches(typo, allowed, n=1)
+    if close:
+        return replace(problem, message=f"unknown key '{typo}': did you mean '{close[0]}'?")
+    return replace(problem, message=f"unknown key '{typo}'; the keys here are {', '.join(allowed)}")
+
+
+def allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys a model accepts at a path inside it (list indexes and dict keys included)."""
+    target: Any = model
+    for part in loc:
+        target = _inside(target, part)
+        if target is None:
+            return []
+    target = _model_in(target)
+    return list(target.model_fields) if target is not None else []
+
+
+def _inside(annotation: Any, part: Any) -> Any:
+    model = _model_in(annotation)
+    if model is not None:
+        field_info = model.model_fields.get(part) if isinstance(part, str) else None
+        return field_info.annotation if field_info is not None else None
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (list, tuple, set, frozenset) and isinstance(part, int) and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if origin in (typing.Union, types.UnionType):
+        return next(filter(None, (_inside(a, part) for a in args)), None)
+    return None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds: itself, or the model in `Model | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return next(filter(None, map(_model_in, typing.get_args(annotation))), None)
+    return None

@@ -42,26 +42,24 @@ playbooks: [local.yaml]
 """,
         encoding="utf-8",
     )
-    result = CliRunner().invoke(cli, ["check", "--config", str(path)])
-    assert result.exit_code == 1
-    assert "patronguard.yaml:3 at library.timezone" in result.output
-    assert "patronguard.yaml:6 at officers[0].email" in result.output
-    # the config's own errors stop before playbooks load; fix them and the playbook typo shows
-    path.write_text(
-        path.read_text().replace("Nowhere/Here", "UTC").replace("not-an-email", "a@b.org")
-    )
     result = CliRunner().invoke(
         cli, ["check", "--config", str(path)], env={"SLACK_BOT_TOKEN": "xoxp-wrong"}
     )
     assert result.exit_code == 1
-    assert "local.yaml:3 at steps[0].actr" in result.output
+    assert "patronguard.yaml:3 at library.timezone" in result.output
+    assert "patronguard.yaml:6 at officers[0].email" in result.output
+    # the config's own mistakes do not hide the playbook's or the environment's
+    assert "local.yaml:3 at steps[0].actr: unknown key 'actr': did you mean 'actor'?" in (
+        result.output
+    )
     assert "SLACK_BOT_TOKEN looks wrong" in result.output
-    assert "2 problem(s)" in result.output
+    assert "4 problem(s)" in result.output
 
 
 def test_check_with_missing_file_says_so(tmp_path):
     result = CliRunner().invoke(cli, ["check", "--config", str(tmp_path / "nope.yaml")])
-    assert result.exit_code == 1 and "file not found" in result.output
+    assert result.exit_code == 1 and "no config file here" in result.output
+    assert "patronguard init" in result.output
 
 
 def test_purge_dry_run_and_purge_on_a_config(tmp_path):
@@ -82,7 +80,8 @@ def test_purge_with_unwritable_database_says_what_to_check(tmp_path):
     CliRunner().invoke(cli, ["init", str(config)])
     bad = tmp_path / "missing-dir" / "p.db"
     result = CliRunner().invoke(cli, ["purge", "--config", str(config), "--db", str(bad)])
-    assert result.exit_code == 1 and "check the disk space and permissions" in result.output
+    assert result.exit_code == 1 and "there is no folder" in result.output
+    assert "check --db or PATRONGUARD_DB" in result.output and not bad.parent.exists()
 
 
 def test_check_catches_missing_fallback_secrets(tmp_path):

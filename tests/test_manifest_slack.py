@@ -16,7 +16,6 @@ EXPECTED_SCOPES = {
     "im:write",
     "im:history",
     "app_mentions:read",
-    "users:read",
 }
 
 

@@ -104,7 +104,7 @@ async def test_html_report_is_one_self_contained_file_with_a_print_safe_chart(se
     external = re.findall(r'(?:src|href)="(?!#)[^"]+"', page)
     assert external == []  # no scripts, styles or images fetched from anywhere
     assert 'fill="url(#p-solid)"' in page and 'fill="url(#p-hatch)"' in page  # patterns, not colour
-    assert "<title>2026-03 A subpoena: 1</title>" in page
+    assert "<title>Mar 2026, A subpoena: 1</title>" in page
 
 
 async def test_reports_are_for_officers_only(services, staff, officer):
@@ -147,7 +147,7 @@ def test_report_command_writes_html_and_refuses_bad_dates(tmp_path):
         ["report", "--config", str(config), "--db", str(db), "--format", "html", "--out", str(out)],
     )
     assert result.exit_code == 0, result.output
-    assert "<svg" in out.read_text()
+    assert "No requests in this period." in out.read_text()  # an empty database: no chart
     bad = CliRunner().invoke(
         cli,
         [

@@ -40,3 +40,22 @@ def test_manifest_help_has_an_example() -> None:
     group = cli.commands["manifest"]
     assert "Example:" in (group.help or "")
     assert "Example:" in (group.commands["slack"].help or "")
+
+
+def test_scope_comments_and_the_readme_say_the_same_and_claim_no_reading() -> None:
+    import re
+    from pathlib import Path
+
+    printed = CliRunner().invoke(cli, ["manifest", "slack", "--url", "https://pg.example.org"])
+    comments = dict(re.findall(r"^ +- (\S+)  # (.+)$", printed.output, re.MULTILINE))
+    readme = Path(__file__).parents[1].joinpath("README.md").read_text(encoding="utf-8")
+    table = readme.split("| scope | what PatronGuard does with it |", 1)[1].split("\n\n", 1)[0]
+    documented = dict(re.findall(r"^\| `(\S+)` \| (.+) \|$", table, re.MULTILINE))
+    assert comments == documented
+    assert set(comments) == set(yaml.safe_load(printed.output)["oauth_config"]["scopes"]["bot"])
+    # Message events start a report; what people wrote is neither read nor kept.
+    for scope in ("im:history", "app_mentions:read"):
+        assert comments[scope].endswith("the text is never read or kept")
+    assert not any(re.search(r"\bread (what|the text|messages)", c) for c in comments.values())
+    prose = " ".join(readme.split())
+    assert "What anyone types in those messages is neither read nor kept." in prose

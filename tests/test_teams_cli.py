@@ -78,7 +78,7 @@ def test_check_warns_for_officers_who_never_opened_the_app(tmp_path: Path) -> No
     digest = hashlib.sha256(db_path.read_bytes()).hexdigest()
     after = runner.invoke(cli, ["check", "--config", str(config)], env=env)
     assert after.exit_code == 0, after.output
-    assert "officers[1] (Sam Ortega) has a teams_id" in after.output
+    assert "at officers[1]: Sam Ortega has a teams_id" in after.output
     assert "ask them to open PatronGuard in Teams once" in after.output
     assert "Dana Whitfield) has a teams_id" not in after.output
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == digest

@@ -16,15 +16,18 @@ EVENTS_PATH = "/slack/events"
 SHORTCUT_CALLBACK_ID = "report_records_request"
 USAGE_HINT = "[help|drill|status|report]"
 
-# Each scope with the reason PatronGuard needs it; IT sees these reasons in the YAML too.
+# Each scope with what PatronGuard does with it; IT sees these in the YAML and the README.
 # There is deliberately no channels:history: PatronGuard never reads channel conversations.
+# Message events only start a report (bot/slack/app.py); their text is never read or kept.
 BOT_SCOPES: dict[str, str] = {
     "commands": "the slash command and the 'Report a records request' shortcut",
-    "chat:write": "post the response steps and case updates",
-    "im:write": "open a direct message to page the responsible officer",
-    "im:history": "read what staff write to PatronGuard in its direct messages",
-    "app_mentions:read": "answer when someone @mentions PatronGuard in a channel",
-    "users:read": "look up the paged officer's name and time zone",
+    "chat:write": "send the steps, pages and case cards, and update them in place",
+    "im:write": "start a direct message with an officer or staff member to page them or "
+    "send their case card",
+    "im:history": "be told when someone writes to PatronGuard in its direct messages, which "
+    "starts a report; the text is never read or kept",
+    "app_mentions:read": "be told when someone @mentions PatronGuard, which starts a report "
+    "answered privately; the text is never read or kept",
 }
 BOT_EVENTS: tuple[str, ...] = ("app_home_opened", "app_mention", "message.im")
 
