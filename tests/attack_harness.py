@@ -1,0 +1,180 @@
+"""The real server for the attack tests, on an event loop in a thread of its own.
+
+`bot.server.serve_app` (what `patronguard serve` runs, slow-header guard included) serves
+`bot.server.create_app` with Slack and Teams on, against the local stand-ins. Because the
+server has its own loop, a test's client keeps time independently: it can tell whether one
+request held up the others, or whether the server froze.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import aiohttp
+
+from bot.config import load_default_settings
+from bot.server import HEADER_TIMEOUT, create_app, serve_app
+from tests.standins.slack_api import SlackStandIn
+from tests.standins.slack_signing import sign_request, slash_command_body
+from tests.standins.teams_connector import ConnectorStandIn
+
+TOKEN = "xoxb-1-attack"
+SECRET = "0123456789abcdef0123456789abcdef"
+STAFF = "U0STAFF1"
+START_WITHIN = 30.0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class ServerThread:
+    """`with ServerThread(db_path, env) as server:` then talk to `server.base` over HTTP."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        env: Mapping[str, str] | None = None,
+        *,
+        header_timeout: float = HEADER_TIMEOUT,
+    ) -> None:
+        self.db_path = db_path
+        self.extra_env = dict(env or {})
+        self.header_timeout = header_timeout
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.ready = threading.Event()
+        self.failure: BaseException | None = None
+        self.slack: SlackStandIn
+        self.connector: ConnectorStandIn
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        if not self.ready.wait(START_WITHIN):
+            raise AssertionError("the stand-ins did not start")
+        if self.failure is not None:
+            raise self.failure
+        deadline = time.monotonic() + START_WITHIN
+        while not self._listening():
+            if self.failure is not None:
+                raise self.failure
+            if time.monotonic() > deadline:
+                raise AssertionError("the server did not start listening")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self._stop.set)
+        self.thread.join(START_WITHIN)
+        assert not self.thread.is_alive(), "the server did not stop"
+
+    def _listening(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._serve())
+        except BaseException as exc:  # reported to the test thread by __enter__
+            self.failure = exc
+            self.ready.set()
+        finally:
+            self.loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        async with SlackStandIn(token=TOKEN) as slack, ConnectorStandIn() as connector:
+            self.slack, self.connector = slack, connector
+            env = {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": slack.api_url,
+                **self.extra_env,
+            }
+            app = create_app(load_default_settings(), self.db_path, env)
+            self.ready.set()
+            await serve_app(
+                app, "127.0.0.1", self.port, stop=self._stop, header_timeout=self.header_timeout
+            )
+
+    # -- what a client sees --------------------------------------------------------------
+
+    def slash_command(self, text: str = "", *, command: str = "/records-request") -> bytes:
+        """A slash command body with this server's stand-in as its response_url."""
+        return slash_command_body(
+            command=command,
+            text=text,
+            user_id=STAFF,
+            trigger_id=self.slack.new_trigger_id(),
+            response_url=self.slack.new_response_url(),
+        )
+
+    def count(self, table: str) -> int:
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        finally:
+            conn.close()
+
+
+def signed_headers(body: bytes) -> dict[str, str]:
+    return {"Content-Type": "application/x-www-form-urlencoded", **sign_request(body, SECRET)}
+
+
+async def timed(
+    session: aiohttp.ClientSession, method: str, url: str, **kwargs: object
+) -> tuple[int, float]:
+    """(status, seconds) of one request."""
+    started = time.monotonic()
+    async with session.request(method, url, **kwargs) as response:  # type: ignore[arg-type]
+        await response.read()
+        return response.status, time.monotonic() - started
+
+
+class Decoy:
+    """A TCP listener standing in for an attacker's target: it only counts connections."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.connections = 0
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def __aenter__(self) -> Decoy:
+        self._server = await asyncio.start_server(self._accept, self.host, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for writer in self._writers:
+            writer.close()
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.append(writer)  # held open, never answered
+        await reader.read()
+
+    async def wait_for_connection(self, timeout: float) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.connections == 0:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"nothing connected to {self.host}:{self.port}")
+            await asyncio.sleep(0.02)
