@@ -144,6 +144,7 @@ def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -
     """
     credentials = read_credentials(runtime.env, socket_mode=socket_mode)
     _quiet_sdk_debug_logs()
+    _keep_payloads_out_of_bolt_logs()
     client = build_client(credentials)
     bolt_app = AsyncApp(
         name="patronguard",
@@ -174,6 +175,41 @@ def _quiet_sdk_debug_logs() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
+
+
+class BoltPayloadFilter(logging.Filter):
+    """Bolt writes request payloads and error texts into its messages: an unhandled request is
+    logged with its command and text, CR and LF included. Only messages known to carry
+    neither pass as they are; the others are replaced by what they were about."""
+
+    SAFE = (
+        re.compile(r"[\w.<>]+ didn't call ack\(\)"),
+        re.compile(r"auth\.test API call result is unexpectedly None"),
+    )
+    REPLACEMENTS = (
+        ("Unhandled request", "slack: a signed request matched no listener"),
+        ("A global middleware", "slack: a Bolt middleware neither answered nor passed a request"),
+        ("Failed to run listener function", "slack: a Bolt listener failed"),
+        ("Failed to authorize", "slack: Bolt could not authorize a request"),
+    )
+    WITHHELD = "slack: Bolt reported a problem (its text is withheld: it can quote the request)"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not any(safe.fullmatch(message) for safe in self.SAFE):
+            summary = next((s for p, s in self.REPLACEMENTS if message.startswith(p)), None)
+            record.msg, record.args = summary or self.WITHHELD, None
+        return True
+
+
+_BOLT_FILTER = BoltPayloadFilter()
+
+
+def _keep_payloads_out_of_bolt_logs() -> None:
+    # Bolt copies the app logger's filters to the loggers of its parts when the app is built.
+    logger = logging.getLogger(BOLT_LOGGER)
+    if _BOLT_FILTER not in logger.filters:
+        logger.addFilter(_BOLT_FILTER)
 
 
 def _events_endpoint(bolt_app: AsyncApp, signing_secret: str):
