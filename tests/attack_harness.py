@@ -9,6 +9,8 @@ request held up the others, or whether the server froze.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import socket
 import sqlite3
 import threading
@@ -17,6 +19,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import aiohttp
+import jwt
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 from bot.config import load_default_settings
 from bot.server import HEADER_TIMEOUT, create_app, serve_app
@@ -178,3 +184,86 @@ class Decoy:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"nothing connected to {self.host}:{self.port}")
             await asyncio.sleep(0.02)
+
+
+# -- Teams: activities and Bot Framework tokens ------------------------------------------
+
+APP_ID = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+SECURED = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "not-a-real-secret"}
+CHANNEL_ISSUER = "https://api.botframework.com"
+EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
+TEAMS_USER = "29:1staff-desk"
+
+
+def teams_activity(service_url: object, *, kind: str = "message") -> dict[str, object]:
+    """A personal-chat activity from TEAMS_USER; serviceUrl left out when None."""
+    activity: dict[str, object] = {
+        "type": kind,
+        "id": f"1{time.time_ns()}",
+        "channelId": "msteams",
+        "from": {"id": TEAMS_USER, "name": "Desk"},
+        "recipient": {"id": "28:bot", "name": "PatronGuard"},
+        "conversation": {"id": "a:1personal-desk", "conversationType": "personal"},
+        "channelData": {"tenant": {"id": "00000000-0000-0000-0000-0000000000aa"}},
+    }
+    if kind == "message":
+        activity["text"] = "help"
+    if kind == "conversationUpdate":
+        activity["membersAdded"] = [{"id": "28:bot"}]
+    if service_url is not None:
+        activity["serviceUrl"] = service_url
+    return activity
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forged_token(**claims: object) -> str:
+    """A JWT naming the Bot Framework as issuer, with a signature no key will verify."""
+    now = int(time.time())
+    header = {"alg": "RS256", "typ": "JWT", "kid": "forged-key"}
+    body = {"iss": CHANNEL_ISSUER, "aud": APP_ID, "nbf": now - 60, "exp": now + 600, **claims}
+    parts = (json.dumps(header).encode(), json.dumps(body).encode(), b"not-a-signature")
+    return ".".join(_b64(part) for part in parts)
+
+
+class KeyServer:
+    """Microsoft's OpenID metadata and key set, served locally, with a key to sign tokens."""
+
+    KID = "local-test-key"
+
+    def __init__(self) -> None:
+        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def __aenter__(self) -> KeyServer:
+        app = web.Application()
+        app.router.add_get("/openid", self._metadata)
+        app.router.add_get("/keys", self._keys)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self.url = self.base + "/openid"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    async def _metadata(self, request: web.Request) -> web.Response:
+        return web.json_response({"issuer": CHANNEL_ISSUER, "jwks_uri": self.base + "/keys"})
+
+    async def _keys(self, request: web.Request) -> web.Response:
+        jwk = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
+        jwk.update({"kid": self.KID, "use": "sig", "endorsements": ["msteams"]})
+        return web.json_response({"keys": [jwk]})
+
+    def token(self, **claims: object) -> str:
+        """A token signed with the served key: a channel token unless the claims say else."""
+        now = int(time.time())
+        body = {"iss": CHANNEL_ISSUER, "aud": APP_ID, "nbf": now - 60, "exp": now + 600, **claims}
+        return jwt.encode(body, self.private_key, algorithm="RS256", headers={"kid": self.KID})
