@@ -15,7 +15,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import aiohttp
@@ -267,3 +267,12 @@ class KeyServer:
         now = int(time.time())
         body = {"iss": CHANNEL_ISSUER, "aud": APP_ID, "nbf": now - 60, "exp": now + 600, **claims}
         return jwt.encode(body, self.private_key, algorithm="RS256", headers={"kid": self.KID})
+
+
+async def eventually(condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    """Wait until `condition()` holds (checked from this loop; the server has its own)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not within {timeout} s")
+        await asyncio.sleep(0.02)

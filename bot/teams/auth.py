@@ -3,7 +3,8 @@
 `auth_settings` reads and checks the variables (raising StartupError naming the one to fix);
 `build_adapter` makes botbuilder's CloudAdapter from them. With no MICROSOFT_APP_ID the bot
 accepts unauthenticated requests, as the Bot Framework Emulator expects: local testing only.
-Microsoft's signing keys are fetched off the event loop (see SigningKeys).
+With one, a request is accepted only with a valid token, and only for the serviceUrl that
+token names. Microsoft's signing keys are fetched off the event loop (see SigningKeys).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ SINGLE_TENANT = "SingleTenant"
 MANAGED_IDENTITY = "UserAssignedMSI"
 APP_TYPES = (MULTI_TENANT, SINGLE_TENANT, MANAGED_IDENTITY)
 
+SERVICE_URL_CLAIM = "serviceurl"  # where a Bot Framework channel token lets the bot answer
 KEY_FETCH_TIMEOUT = 5.0  # seconds for the OpenID metadata and the key set together
 KEY_FETCH_RETRY_AFTER = 30.0  # seconds a failed fetch is remembered; no request refetches sooner
 KEY_FETCH_MAX_BYTES = 1024 * 1024  # Microsoft's documents are a few kilobytes
@@ -122,18 +124,36 @@ def _check_combination(app_type: str, password: str, tenant: str) -> None:
 
 
 class _RefusingAuthentication(ConfigurationBotFrameworkAuthentication):
-    """Any failure to authenticate an inbound request is a refusal (401), never a 500."""
+    """Any failure to authenticate an inbound request is a refusal (401), never a 500; and an
+    authenticated request is refused unless its token names the serviceUrl it carries."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        super().__init__(settings)
+        self._enabled = settings.enabled
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
     ) -> AuthenticateRequestResult:
         try:
-            return await super().authenticate_request(activity, auth_header)
+            result = await super().authenticate_request(activity, auth_header)
         except PermissionError:
             raise
         except Exception as exc:  # a malformed token raises jwt errors, not PermissionError
             log.warning("refused a Teams request: %s", type(exc).__name__)
             raise PermissionError("the request's token could not be validated") from None
+        if self._enabled and not _service_url_allowed(result, activity):
+            log.warning("refused a Teams request: its serviceUrl is not the one its token names")
+            raise PermissionError("the serviceUrl is not the one the token names")
+        return result
+
+
+def _service_url_allowed(result: AuthenticateRequestResult, activity: Activity) -> bool:
+    """botbuilder compares the serviceurl claim with the activity only for channel tokens that
+    it is given a serviceUrl with; Emulator-issued tokens carry no such claim and pass
+    unchecked. The bot calls and stores that URL, so the token must name it, always."""
+    claims = result.claims_identity.claims if result.claims_identity else {}
+    allowed = claims.get(SERVICE_URL_CLAIM)
+    return isinstance(allowed, str) and bool(allowed) and allowed == activity.service_url
 
 
 def build_adapter(settings: AuthSettings) -> CloudAdapter:
