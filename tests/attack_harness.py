@@ -236,6 +236,8 @@ class KeyServer:
     def __init__(self) -> None:
         self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.url = ""
+        self.fetches = 0  # metadata requests served or failed
+        self.fail_next = 0  # metadata requests to answer with a 503
         self._runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> KeyServer:
@@ -255,6 +257,10 @@ class KeyServer:
         await self._runner.cleanup()
 
     async def _metadata(self, request: web.Request) -> web.Response:
+        self.fetches += 1
+        if self.fail_next:
+            self.fail_next -= 1
+            return web.json_response({"error": "unavailable"}, status=503)
         return web.json_response({"issuer": CHANNEL_ISSUER, "jwks_uri": self.base + "/keys"})
 
     async def _keys(self, request: web.Request) -> web.Response:

@@ -15,10 +15,12 @@ import aiohttp
 import pytest
 from botframework.connector.auth import AuthenticationConstants
 
+from bot.teams import auth
 from bot.teams.auth import KEY_FETCH_TIMEOUT
 from tests.attack_harness import (
     SECURED,
     Decoy,
+    KeyServer,
     ServerThread,
     forged_token,
     signed_headers,
@@ -107,3 +109,38 @@ async def test_forged_tokens_delay_nothing_but_themselves(
         assert server.count("conversation_refs") == 0
         assert server.count("cases") == 5  # the five slash commands', and only theirs
         assert server.connector.activities == []
+
+
+async def test_after_a_failed_fetch_keys_are_fetched_again_once_the_pause_is_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pause = 1.0
+    monkeypatch.setattr(auth, "KEY_FETCH_RETRY_AFTER", pause)
+    with ServerThread(tmp_path / "pg.db", SECURED) as server:
+        async with KeyServer() as keys, aiohttp.ClientSession() as session:
+            monkeypatch.setattr(
+                AuthenticationConstants, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", keys.url
+            )
+            keys.fail_next = 1
+            here = server.connector.service_url
+            token = keys.token(serviceurl=here)
+
+            async def typing() -> int:
+                activity = teams_activity(here, kind="typing")
+                headers = {"Authorization": f"Bearer {token}"}
+                status, _ = await timed(
+                    session, "POST", server.base + "/api/messages", json=activity, headers=headers
+                )
+                return status
+
+            loop = asyncio.get_running_loop()
+            failed_at = loop.time()
+            assert await typing() == 401  # Microsoft unavailable: refused
+            statuses = [await typing()]  # a valid token, refused during the pause
+            while statuses[-1] == 401:
+                assert loop.time() - failed_at < pause + 10, "keys never fetched again"
+                await asyncio.sleep(0.05)
+                statuses.append(await typing())
+            assert statuses[-1] == 201 and loop.time() - failed_at >= pause
+            assert keys.fetches == 2  # one failed fetch, then one that worked: none between
+            assert await typing() == 201 and keys.fetches == 2  # the keys are kept
