@@ -39,8 +39,8 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-# Tables holding what a request could create; refs and delivery keys are bookkeeping.
 TS, SIG = "X-Slack-Request-Timestamp", "X-Slack-Signature"
+# Tables holding what a request could create; refs and delivery keys are bookkeeping.
 CONTENT_TABLES = ("cases", "case_steps", "case_events", "pages", "demands", "retention_reviews")
 Headers = dict[str, str] | list[tuple[str, str]]
 USERS = ["U0STAFF1", "U0NOBODY", "U0DIRECTOR", "W0GUEST", "", "U0" + "A" * 300]
