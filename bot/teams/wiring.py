@@ -13,7 +13,7 @@ from aiohttp import web
 from botbuilder.schema import Activity
 from urllib3.util import parse_url
 
-from bot.teams.auth import auth_settings, build_adapter
+from bot.teams.auth import AuthSettings, auth_settings, build_adapter
 from bot.teams.bot import PatronGuardBot
 from bot.teams.notifier import TeamsNotifier
 
@@ -68,7 +68,9 @@ async def _malformed(request: web.Request) -> web.Response | None:
     return None
 
 
-async def _remote_without_app_id(request: web.Request, settings) -> web.Response | None:
+async def _remote_without_app_id(
+    request: web.Request, settings: AuthSettings
+) -> web.Response | None:
     """Without MICROSOFT_APP_ID nothing is authenticated, so only a local emulator may talk
     to the bot: else anyone could make it open cases and call any serviceUrl they name."""
     if settings.APP_ID:
@@ -99,7 +101,7 @@ def is_local_emulator_url(value: object) -> bool:
         return False
     try:
         called = requests.Request("POST", urljoin(value.rstrip("/") + "/", "v3/conversations"))
-        target = parse_url(called.prepare().url)
+        target = parse_url(called.prepare().url or "")
     except (requests.RequestException, ValueError):
         return False
     port_ok = target.port is None or 0 < target.port < 65536
