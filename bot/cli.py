@@ -263,10 +263,8 @@ def serve(
 
         SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... patronguard serve --port 3000
     """
-    from aiohttp import web
-
     from bot.logging_setup import configure
-    from bot.server import StartupError, create_app
+    from bot.server import StartupError, create_app, run
     from storage.db import StorageUnavailable
 
     settings = load_settings_or_exit(config_file)
@@ -286,7 +284,7 @@ def serve(
         raise click.ClickException(database_error(path, exc)) from None
     click.echo(f"PatronGuard listening on http://{host}:{port} (health: /healthz)")
     try:
-        web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10)
+        run(app, host, port)  # cuts off clients whose request headers are too slow
     except StartupError as exc:  # raised while starting up, e.g. Slack refused the app token
         raise click.ClickException(str(exc)) from None
 

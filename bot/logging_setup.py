@@ -6,7 +6,9 @@ What this module adds is the safety net around that habit:
   type name, so a careless `log.info("got %s", body)` cannot write a request body;
 - exceptions are logged as their type and where they were raised, without their message
   (messages of third-party errors can quote addresses or payloads);
-- libraries that log request or response bodies at DEBUG are held at WARNING.
+- libraries that log request or response bodies at DEBUG are held at WARNING;
+- control characters (CR, LF, ANSI escapes, Unicode line separators and direction marks)
+  are written as visible escapes, so nothing logged can forge a line or repaint a terminal.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ QUIET_LOGGERS = (
 CASE_ID = re.compile(r"\bPG-[A-Z0-9]{4,}\b")
 _SAFE_ARG_TYPES = (str, int, float, bool, type(None))
 _HANDLER_NAME = "patronguard"
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 class SafeArgsFilter(logging.Filter):
@@ -58,6 +61,23 @@ def _safe(value: Any) -> Any:
     return value if isinstance(value, _SAFE_ARG_TYPES) else f"<{type(value).__name__}>"
 
 
+def escape_unprintable(text: str) -> str:
+    """Every character str.isprintable() refuses (controls, separators, format marks, other
+    than the plain space) as a visible escape: \\n, \\r, \\t, \\x1b, \\u2028."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def exception_summary(exc_info) -> str:
     """'ValueError at bot/x.py:12 in f' style: the type and the innermost frames, no message."""
     exc_type, exc, tb = exc_info
@@ -77,7 +97,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, case_id when known."""
 
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        message = escape_unprintable(record.getMessage())
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -91,7 +111,7 @@ class JsonFormatter(logging.Formatter):
         if case_id is not None:
             line["case_id"] = str(case_id)
         if record.exc_info:
-            line["error"] = exception_summary(record.exc_info)
+            line["error"] = escape_unprintable(exception_summary(record.exc_info))
         return json.dumps(line, ensure_ascii=False)
 
 
@@ -108,8 +128,11 @@ class TextFormatter(logging.Formatter):
         finally:
             record.exc_text = cached
 
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return escape_unprintable(super().formatMessage(record))
+
     def formatException(self, ei) -> str:
-        return "  " + exception_summary(ei)
+        return "  " + escape_unprintable(exception_summary(ei))
 
 
 def configure(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 
 from bot.config import Settings
 from bot.notifiers import FallbackNotConfigured, fallback_notifiers
@@ -25,6 +28,9 @@ log = logging.getLogger("patronguard.server")
 
 RUNTIME = web.AppKey("runtime", "Runtime")
 MAX_BODY = 256 * 1024  # Slack and Bot Framework payloads are far smaller
+HEADER_TIMEOUT = 10.0  # seconds for a request line and its headers to arrive
+KEEPALIVE_TIMEOUT = 75.0  # idle keep-alive connections, as aiohttp's run_app sets it
+SHUTDOWN_TIMEOUT = 10.0  # for requests in hand when the server is told to stop
 
 
 class StartupError(Exception):
@@ -174,3 +180,126 @@ def _probe_write(db) -> None:
     # Takes the write lock without changing anything: fails on a read-only or locked file.
     db.execute("BEGIN IMMEDIATE")
     db.execute("ROLLBACK")
+
+
+# -- serving: what `patronguard serve` runs ---------------------------------------------------
+
+
+def run(app: web.Application, host: str, port: int) -> None:
+    """Serve `app` until SIGINT or SIGTERM, then stop gracefully (the pager finishes first)."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await serve_app(app, host, port, stop=stop)
+
+    asyncio.run(main())
+
+
+async def serve_app(
+    app: web.Application,
+    host: str,
+    port: int,
+    *,
+    stop: asyncio.Event,
+    header_timeout: float = HEADER_TIMEOUT,
+) -> None:
+    """Listen on host:port until `stop` is set; raises StartupError if a channel cannot start."""
+    runner = GuardedAppRunner(
+        app,
+        header_timeout=header_timeout,
+        keepalive_timeout=KEEPALIVE_TIMEOUT,
+        shutdown_timeout=SHUTDOWN_TIMEOUT,
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+class GuardedAppRunner(web.AppRunner):
+    """aiohttp's AppRunner, with connections that must send their headers in time."""
+
+    def __init__(self, app: web.Application, *, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.header_timeout = header_timeout
+
+    async def _make_server(self) -> web.Server:
+        # AppRunner builds the Server (running the app's startup); only its handler class changes.
+        plain = await super()._make_server()
+        return _GuardedServer(
+            plain.request_handler,
+            request_factory=plain.request_factory,
+            handler_cancellation=plain.handler_cancellation,
+            loop=plain._loop,
+            header_timeout=self.header_timeout,
+            **plain._kwargs,
+        )
+
+
+class _GuardedServer(web.Server):
+    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = header_timeout
+
+    def __call__(self) -> RequestHandler:
+        return _HeaderDeadlineHandler(
+            self, loop=self._loop, header_timeout=self.header_timeout, **self._kwargs
+        )
+
+
+class _HeaderDeadlineHandler(RequestHandler):
+    """One connection: closed when a request's line and headers do not arrive in time.
+
+    aiohttp bounds idle keep-alive connections but not a request that has begun, so a client
+    could send half a request line and hold the connection open for an hour. The deadline
+    starts when the connection opens, and again when a further request begins on a kept-alive
+    connection; it ends when the headers have been parsed.
+    """
+
+    __slots__ = ("_header_deadline", "_header_timeout")
+
+    def __init__(self, manager: web.Server, *, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        self._header_timeout = header_timeout
+        self._header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._header_deadline is None and self._waiting_for_request():
+            self._arm()
+        parsed = self._request_count
+        super().data_received(data)
+        if self._request_count != parsed:
+            self._disarm()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _waiting_for_request(self) -> bool:
+        waiter = self._waiter
+        return waiter is not None and not waiter.done()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._header_deadline = self._loop.call_later(self._header_timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _expire(self) -> None:
+        self._header_deadline = None
+        # Only a connection still waiting for a whole request is cut; one in use is left alone.
+        if self._waiting_for_request():
+            log.info("closed a connection whose request headers did not arrive in time")
+            self.force_close()

@@ -9,14 +9,13 @@ examples; set PATRONGUARD_FUZZ_EXAMPLES for more.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import sqlite3
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +39,10 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+TS, SIG = "X-Slack-Request-Timestamp", "X-Slack-Signature"
 # Tables holding what a request could create; refs and delivery keys are bookkeeping.
 CONTENT_TABLES = ("cases", "case_steps", "case_events", "pages", "demands", "retention_reviews")
+Headers = dict[str, str] | list[tuple[str, str]]
 USERS = ["U0STAFF1", "U0NOBODY", "U0DIRECTOR", "W0GUEST", "", "U0" + "A" * 300]
 NOT_REPORT = [a for a in views.ACTIONS if a != views.REPORT]
 
@@ -73,7 +74,7 @@ class LiveServer:
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
-            self.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+            self.host, self.port = "127.0.0.1", runner.addresses[0][1]
             self.ready.set()
             await self.stop.wait()
             await runner.cleanup()
@@ -90,13 +91,19 @@ class LiveServer:
     def response_url(self) -> str:
         return self.slack.new_response_url()
 
-    def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
-        request = urllib.request.Request(self.base + path, data=body, headers=headers)
+    def post(self, path: str, body: bytes, headers: Headers) -> int:
+        """POST exactly these headers (repeated or absent ones too) and Content-Length."""
+        items = list(headers.items()) if isinstance(headers, dict) else list(headers)
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                return answer.status
-        except urllib.error.HTTPError as error:
-            return error.code
+            connection.putrequest("POST", path, skip_accept_encoding=True)
+            for name, value in items:
+                connection.putheader(name, value.encode("latin-1"))
+            connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
+            return connection.getresponse().status
+        finally:
+            connection.close()
 
     def rows(self) -> dict[str, int]:
         conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
@@ -115,8 +122,8 @@ def server(tmp_path_factory):
     live.close()
 
 
-def slack_headers(body: bytes, content_type: str, *, signed: bool) -> dict[str, str]:
-    headers = {"Content-Type": content_type}
+def slack_headers(body: bytes, content_type: str | None, *, signed: bool) -> dict[str, str]:
+    headers = {} if content_type is None else {"Content-Type": content_type}
     if signed:
         headers.update(sign_request(body, SECRET))
     else:
@@ -146,21 +153,114 @@ bodies = st.one_of(
     st.text(max_size=2000).map(str.encode),
     json_values.map(lambda v: json.dumps(v).encode()),
 )
-content_types = st.sampled_from(
-    ["application/json", "application/x-www-form-urlencoded", "text/plain", "", "multipart/x"]
+CONTENT_TYPES = [
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=utf-8",
+    "text/plain",
+    "",
+    "multipart/x",
+    "application/json; charset=latin-1",
+]
+content_types = st.sampled_from(CONTENT_TYPES)
+# Absent, once, or repeated (the same or two different values).
+content_type_headers = st.lists(st.sampled_from(CONTENT_TYPES), max_size=2).map(
+    lambda values: [("Content-Type", v) for v in values]
 )
+# Timestamps and signatures Slack never sends: slack_sdk raised on several of these (a 500).
+HOSTILE_TIMESTAMPS = [
+    "",
+    "abc",
+    "1700000000.5",
+    "9" * 5000,
+    "-1700000000",
+    "+1700000000",
+    "1_700_000_000",
+    "0x6553f100",
+    "1e9",
+    "\u00b2",  # a superscript digit: str.isdigit() says yes, int() says no
+    "\u00e9",
+    "99999999999999999999999",
+    "0",
+]
+HOSTILE_SIGNATURES = [
+    "",
+    "v0=",
+    "v0=" + "0" * 64,
+    "v0=" + "g" * 64,
+    "v1=" + "0" * 64,
+    "v0=" + "0" * 63 + "\u00e9",  # non-ASCII: hmac.compare_digest raised TypeError
+    "\u00e9" * 10,
+    "v0=" + "0" * 6000,
+]
+printable_ascii = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=80
+)
+hostile_timestamps = st.sampled_from(HOSTILE_TIMESTAMPS) | printable_ascii
+hostile_signatures = st.sampled_from(HOSTILE_SIGNATURES) | printable_ascii
+# How a request carries one of the two headers: "valid" is what Slack would send.
+HEADER_SHAPES = ["valid", "absent", "hostile", "valid+hostile", "hostile+valid", "valid+valid"]
 
 
 @FUZZ
-@given(body=bodies, content_type=content_types, signed=st.booleans())
+@given(body=bodies, content_type=content_type_headers, signed=st.booleans())
 def test_slack_endpoint_never_500s_and_writes_nothing_for_garbage(
     server, body, content_type, signed
 ):
+    headers = [*content_type, *slack_headers(body, None, signed=signed).items()]
     before = server.rows()
-    status = server.post("/slack/events", body, slack_headers(body, content_type, signed=signed))
+    status = server.post("/slack/events", body, headers)
     assert status < 500
-    if not signed:
+    if len(content_type) > 1:
+        assert status == 400  # aiohttp refuses a repeated Content-Type before any handler
+    elif not signed:
         assert status == 401
+    assert server.rows() == before
+
+
+def shaped(name: str, shape: str, valid: str, hostile: str) -> list[tuple[str, str]]:
+    values = {"valid": [valid], "absent": [], "hostile": [hostile]}.get(shape)
+    if values is None:
+        values = [valid if part == "valid" else hostile for part in shape.split("+")]
+    return [(name, value) for value in values]
+
+
+@FUZZ
+@given(
+    timestamp_shape=st.sampled_from(HEADER_SHAPES),
+    signature_shape=st.sampled_from([*HEADER_SHAPES, "stale"]),
+    bad_timestamp=hostile_timestamps,
+    bad_signature=hostile_signatures,
+    content_type=content_type_headers,
+    body=st.one_of(st.just(b""), bodies),
+)
+def test_slack_malformed_signature_headers_are_401_never_500(
+    server, timestamp_shape, signature_shape, bad_timestamp, bad_signature, content_type, body
+):
+    """Timestamp and signature headers absent, malformed, repeated: 401 unless exactly right."""
+    if signature_shape == "stale":  # correctly signed, six minutes ago
+        valid = sign_request(body, SECRET, int(time.time()) - 360)
+    else:
+        valid = sign_request(body, SECRET)
+    headers = [
+        *content_type,
+        *shaped("X-Slack-Request-Timestamp", timestamp_shape, valid[TS], bad_timestamp),
+        *shaped(
+            "X-Slack-Signature",
+            "valid" if signature_shape == "stale" else signature_shape,
+            valid[SIG],
+            bad_signature,
+        ),
+    ]
+    before = server.rows()
+    status = server.post("/slack/events", body, headers)
+    assert status < 500
+    exactly_right = timestamp_shape == "valid" and signature_shape == "valid"
+    ssl_check = urllib.parse.parse_qs(body.decode("latin-1")).get("ssl_check") == ["1"]
+    if len(content_type) > 1:
+        assert status == 400  # aiohttp refuses a repeated Content-Type before any handler
+    elif not (exactly_right or ssl_check):
+        assert status == 401, (timestamp_shape, signature_shape, bad_timestamp[:20])
     assert server.rows() == before
 
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 from aiohttp import web
+from multidict import CIMultiDictProxy
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -45,6 +46,11 @@ BOLT = web.AppKey("slack_bolt_app", AsyncApp)
 BOLT_LOGGER = "patronguard.slack.bolt"
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9-]+$")
 _SECRET_CHARS = re.compile(r"^[A-Za-z0-9]{16,}$")
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
+# What Slack sends: Unix seconds in ASCII digits, and "v0=" with a hex SHA-256.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,7 @@ def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -
     """
     credentials = read_credentials(runtime.env, socket_mode=socket_mode)
     _quiet_sdk_debug_logs()
+    _keep_payloads_out_of_bolt_logs()
     client = build_client(credentials)
     bolt_app = AsyncApp(
         name="patronguard",
@@ -170,6 +177,41 @@ def _quiet_sdk_debug_logs() -> None:
             logger.setLevel(logging.INFO)
 
 
+class BoltPayloadFilter(logging.Filter):
+    """Bolt writes request payloads and error texts into its messages: an unhandled request is
+    logged with its command and text, CR and LF included. Only messages known to carry
+    neither pass as they are; the others are replaced by what they were about."""
+
+    SAFE = (
+        re.compile(r"[\w.<>]+ didn't call ack\(\)"),
+        re.compile(r"auth\.test API call result is unexpectedly None"),
+    )
+    REPLACEMENTS = (
+        ("Unhandled request", "slack: a signed request matched no listener"),
+        ("A global middleware", "slack: a Bolt middleware neither answered nor passed a request"),
+        ("Failed to run listener function", "slack: a Bolt listener failed"),
+        ("Failed to authorize", "slack: Bolt could not authorize a request"),
+    )
+    WITHHELD = "slack: Bolt reported a problem (its text is withheld: it can quote the request)"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not any(safe.fullmatch(message) for safe in self.SAFE):
+            summary = next((s for p, s in self.REPLACEMENTS if message.startswith(p)), None)
+            record.msg, record.args = summary or self.WITHHELD, None
+        return True
+
+
+_BOLT_FILTER = BoltPayloadFilter()
+
+
+def _keep_payloads_out_of_bolt_logs() -> None:
+    # Bolt copies the app logger's filters to the loggers of its parts when the app is built.
+    logger = logging.getLogger(BOLT_LOGGER)
+    if _BOLT_FILTER not in logger.filters:
+        logger.addFilter(_BOLT_FILTER)
+
+
 def _events_endpoint(bolt_app: AsyncApp, signing_secret: str):
     verifier = SignatureVerifier(signing_secret)
 
@@ -184,7 +226,7 @@ def _events_endpoint(bolt_app: AsyncApp, signing_secret: str):
             body = (await request.read()).decode("utf-8")
         except UnicodeDecodeError:
             body = None  # Slack only sends UTF-8; nothing else can carry a valid signature
-        if body is None or not verifier.is_valid_request(body, request.headers):
+        if body is None or not _is_signed(verifier, body, request.headers):
             if body is not None and _is_ssl_check(body):
                 return web.Response(status=200)  # Slack's unsigned certificate probe
             return web.json_response({"error": "invalid request"}, status=401)
@@ -203,6 +245,26 @@ def _events_endpoint(bolt_app: AsyncApp, signing_secret: str):
         return await to_aiohttp_response(bolt_response)
 
     return slack_events
+
+
+def _is_signed(verifier: SignatureVerifier, body: str, headers: CIMultiDictProxy[str]) -> bool:
+    """One well-formed timestamp and one well-formed signature, and the signature matches.
+
+    slack_sdk raises on a timestamp that is not an integer and on a non-ASCII signature, and
+    Bolt reads the first of repeated headers where slack_sdk reads the last: so the headers
+    are checked here first, and anything but exactly one of each is refused.
+    """
+    timestamps = headers.getall(TIMESTAMP_HEADER, [])
+    signatures = headers.getall(SIGNATURE_HEADER, [])
+    if len(timestamps) != 1 or len(signatures) != 1:
+        return False
+    timestamp, signature = timestamps[0], signatures[0]
+    if not (_TIMESTAMP.fullmatch(timestamp) and _SIGNATURE.fullmatch(signature)):
+        return False
+    try:
+        return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    except (ValueError, TypeError):  # a refusal, whatever slack_sdk finds wrong
+        return False
 
 
 def _is_ssl_check(body: str) -> bool:

@@ -3,21 +3,30 @@
 `auth_settings` reads and checks the variables (raising StartupError naming the one to fix);
 `build_adapter` makes botbuilder's CloudAdapter from them. With no MICROSOFT_APP_ID the bot
 accepts unauthenticated requests, as the Bot Framework Emulator expects: local testing only.
+With one, a request is accepted only with a valid token, and only for the serviceUrl that
+token names. Microsoft's signing keys are fetched off the event loop (see SigningKeys).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+import aiohttp
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity
-from botframework.connector.auth import AuthenticateRequestResult
+from botframework.connector.auth import AuthenticateRequestResult, JwtTokenExtractor
+from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
 
 from bot.server import StartupError
 
@@ -27,6 +36,11 @@ MULTI_TENANT = "MultiTenant"
 SINGLE_TENANT = "SingleTenant"
 MANAGED_IDENTITY = "UserAssignedMSI"
 APP_TYPES = (MULTI_TENANT, SINGLE_TENANT, MANAGED_IDENTITY)
+
+SERVICE_URL_CLAIM = "serviceurl"  # where a Bot Framework channel token lets the bot answer
+KEY_FETCH_TIMEOUT = 5.0  # seconds for the OpenID metadata and the key set together
+KEY_FETCH_RETRY_AFTER = 30.0  # seconds a failed fetch is remembered; no request refetches sooner
+KEY_FETCH_MAX_BYTES = 1024 * 1024  # Microsoft's documents are a few kilobytes
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _TENANT_DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -110,22 +124,142 @@ def _check_combination(app_type: str, password: str, tenant: str) -> None:
 
 
 class _RefusingAuthentication(ConfigurationBotFrameworkAuthentication):
-    """Any failure to authenticate an inbound request is a refusal (401), never a 500."""
+    """Any failure to authenticate an inbound request is a refusal (401), never a 500; and an
+    authenticated request is refused unless its token names the serviceUrl it carries."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        super().__init__(settings)
+        self._enabled = settings.enabled
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
     ) -> AuthenticateRequestResult:
         try:
-            return await super().authenticate_request(activity, auth_header)
+            result = await super().authenticate_request(activity, auth_header)
         except PermissionError:
             raise
         except Exception as exc:  # a malformed token raises jwt errors, not PermissionError
             log.warning("refused a Teams request: %s", type(exc).__name__)
             raise PermissionError("the request's token could not be validated") from None
+        if self._enabled and not _service_url_allowed(result, activity):
+            log.warning("refused a Teams request: its serviceUrl is not the one its token names")
+            raise PermissionError("the serviceUrl is not the one the token names")
+        return result
+
+
+def _service_url_allowed(result: AuthenticateRequestResult, activity: Activity) -> bool:
+    """botbuilder compares the serviceurl claim with the activity only for channel tokens that
+    it is given a serviceUrl with; Emulator-issued tokens carry no such claim and pass
+    unchecked. The bot calls and stores that URL, so the token must name it, always."""
+    claims = result.claims_identity.claims if result.claims_identity else {}
+    allowed = claims.get(SERVICE_URL_CLAIM)
+    return isinstance(allowed, str) and bool(allowed) and allowed == activity.service_url
 
 
 def build_adapter(settings: AuthSettings) -> CloudAdapter:
     """botbuilder's CloudAdapter, authenticating requests when an app id is configured."""
     if not settings.enabled:
         log.warning("Teams authentication is off (no MICROSOFT_APP_ID): for local testing only")
+    SigningKeys.install()
     return CloudAdapter(_RefusingAuthentication(settings))
+
+
+class SigningKeys(_OpenIdMetadata):
+    """botbuilder's cache of Microsoft's token-signing keys for one OpenID metadata URL, with
+    the fetch made fit for a server.
+
+    botframework-connector's `_OpenIdMetadata._refresh` fetches the metadata and the key set
+    with `requests.get`, blocking, with no timeout, inside the event loop; and after a failed
+    fetch it fetches again for the next request. So one forged token (any unsigned JWT naming
+    a Bot Framework issuer) could freeze the whole server, and a stream of them could keep it
+    fetching. Here the fetch runs on aiohttp under KEY_FETCH_TIMEOUT, concurrent requests share
+    one fetch, and a failure is remembered for KEY_FETCH_RETRY_AFTER, during which tokens are
+    refused at once. Only `_refresh` changes: botbuilder still decides when to refresh (daily)
+    and how keys are matched and tokens checked.
+
+    `JwtTokenExtractor.get_open_id_metadata` looks in `JwtTokenExtractor.metadataCache` before
+    it makes an `_OpenIdMetadata`; `install` puts a cache there that answers every URL with one
+    of these, for channel, Emulator and government tokens alike.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self._fetching: asyncio.Task[None] | None = None
+        self._failed_at: float | None = None
+
+    @classmethod
+    def install(cls) -> None:
+        if not isinstance(JwtTokenExtractor.metadataCache, _SigningKeysCache):
+            JwtTokenExtractor.metadataCache = _SigningKeysCache()
+
+    async def _refresh(self) -> None:
+        failed_at = self._failed_at
+        if failed_at is not None and time.monotonic() - failed_at < KEY_FETCH_RETRY_AFTER:
+            raise KeysUnavailable("Microsoft's signing keys could not be fetched just now")
+        task = self._fetching
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            task = self._fetching = asyncio.get_running_loop().create_task(self._fetch())
+            task.add_done_callback(_retrieve)
+        # Shielded: a client that gives up does not cancel the fetch the others wait for.
+        await asyncio.shield(task)
+
+    async def _fetch(self) -> None:
+        try:
+            async with (
+                asyncio.timeout(KEY_FETCH_TIMEOUT),
+                # trust_env: an outbound proxy in HTTPS_PROXY is used, as requests used it
+                aiohttp.ClientSession(trust_env=True) as session,
+            ):
+                metadata = await _get_json(session, self.url)
+                keys = await _get_json(session, _string(metadata, "jwks_uri"))
+            found = keys.get("keys") if isinstance(keys, dict) else None
+            if not isinstance(found, list) or not all(isinstance(k, dict) for k in found):
+                raise KeysUnavailable("the key set has no list of keys")
+        except Exception as exc:
+            self._failed_at = time.monotonic()
+            log.warning(
+                "Teams: could not fetch Microsoft's signing keys (%s); Teams requests are "
+                "refused for %.0f s, then it is tried again",
+                type(exc).__name__,
+                KEY_FETCH_RETRY_AFTER,
+            )
+            raise KeysUnavailable("Microsoft's signing keys could not be fetched") from None
+        self.keys = found
+        self.last_updated = datetime.now()  # botbuilder compares it with naive local time
+        self._failed_at = None
+
+
+class KeysUnavailable(Exception):
+    """Microsoft's signing keys could not be had: the request is refused (401)."""
+
+
+class _SigningKeysCache(dict[str, SigningKeys]):
+    """`JwtTokenExtractor.metadataCache`, making a SigningKeys for any URL it is asked for."""
+
+    def get(self, url: str, default: Any = None) -> SigningKeys:  # type: ignore[override]
+        keys = super().get(url)
+        if keys is None:
+            keys = self[url] = SigningKeys(url)
+        return keys
+
+
+async def _get_json(session: aiohttp.ClientSession, url: str) -> Any:
+    async with session.get(url) as response:
+        response.raise_for_status()
+        body = await response.content.read(KEY_FETCH_MAX_BYTES + 1)
+    if len(body) > KEY_FETCH_MAX_BYTES:
+        raise KeysUnavailable("the document is too large")
+    return json.loads(body)
+
+
+def _string(document: Any, key: str) -> str:
+    value = document.get(key) if isinstance(document, dict) else None
+    if not isinstance(value, str) or not value:
+        raise KeysUnavailable(f"the metadata has no {key}")
+    return value
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    # Every waiter sees the failure; this keeps asyncio from also reporting it as unretrieved.
+    if not task.cancelled():
+        task.exception()

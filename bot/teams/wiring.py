@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
+import requests
 from aiohttp import web
 from botbuilder.schema import Activity
+from urllib3.util import parse_url
 
-from bot.teams.auth import auth_settings, build_adapter
+from bot.teams.auth import AuthSettings, auth_settings, build_adapter
 from bot.teams.bot import PatronGuardBot
 from bot.teams.notifier import TeamsNotifier
 
@@ -22,6 +25,10 @@ log = logging.getLogger("patronguard.teams")
 MESSAGES_PATH = "/api/messages"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1"})
+# The Emulator's serviceUrl, exactly: no user-info, escapes, backslashes, spaces or controls.
+_EMULATOR_URL = re.compile(
+    r"https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::[1-9][0-9]{0,4})?(?:/[A-Za-z0-9._~/-]*)?"
+)
 
 
 def attach_teams(app: web.Application, runtime: Runtime) -> TeamsNotifier:
@@ -61,18 +68,44 @@ async def _malformed(request: web.Request) -> web.Response | None:
     return None
 
 
-async def _remote_without_app_id(request: web.Request, settings) -> web.Response | None:
+async def _remote_without_app_id(
+    request: web.Request, settings: AuthSettings
+) -> web.Response | None:
     """Without MICROSOFT_APP_ID nothing is authenticated, so only a local emulator may talk
     to the bot: else anyone could make it open cases and call any serviceUrl they name."""
     if settings.APP_ID:
-        return None
-    body = json.loads(await request.read())
-    host = urlsplit(str(body.get("serviceUrl") or "")).hostname or ""
-    if (host and host not in LOOPBACK) or (request.remote or "") not in LOOPBACK_ADDRESSES:
+        return None  # the token must name the serviceUrl (bot.teams.auth)
+    if (request.remote or "") not in LOOPBACK_ADDRESSES:
         return _problem(
             401, "no MICROSOFT_APP_ID is set, so only a local Bot Framework Emulator may connect"
         )
+    service_url = json.loads(await request.read()).get("serviceUrl")
+    if service_url is not None and not is_local_emulator_url(service_url):
+        return _problem(
+            401,
+            "no MICROSOFT_APP_ID is set, so the serviceUrl must be the local Emulator's: "
+            "http(s)://127.0.0.1, [::1] or localhost, with an optional port and path",
+        )
     return None
+
+
+def is_local_emulator_url(value: object) -> bool:
+    """An exact loopback http(s) URL, which the connector's HTTP client also reads as one.
+
+    botframework's connector joins paths onto the serviceUrl (msrest, with urljoin) and sends
+    with requests, whose urllib3 finds the host: `http://169.254.169.254\\@127.0.0.1/` is
+    127.0.0.1 to urlsplit but 169.254.169.254 to urllib3. So the text must match the strict
+    pattern, and the URL the client would call must name a loopback host too.
+    """
+    if not isinstance(value, str) or not _EMULATOR_URL.fullmatch(value):
+        return False
+    try:
+        called = requests.Request("POST", urljoin(value.rstrip("/") + "/", "v3/conversations"))
+        target = parse_url(called.prepare().url or "")
+    except (requests.RequestException, ValueError):
+        return False
+    port_ok = target.port is None or 0 < target.port < 65536
+    return (target.host or "").strip("[]") in LOOPBACK and target.auth is None and port_ok
 
 
 def _problem(status: int, message: str) -> web.Response:
