@@ -380,7 +380,7 @@ def report(
     """Counts of records requests and the unauthorized-demand log, for officers.
 
     Counts by month, by who asked, by what was presented and by outcome, and the list of
-    unauthorized demands (date, agency, kinds, outcome: never a person). Drills are left
+    unauthorized demands (date, kinds, records sought, outcome: never a person). Drills are left
     out; restricted matters are left out, or shown only as a range with --transparency.
     Given only --db (or PATRONGUARD_DB), no config file is needed.
 
@@ -559,8 +559,8 @@ def manifest_teams(
 
         patronguard manifest teams --out app.zip
     """
-    from bot.teams.commands import COMMAND_MENU
     from bot.teams.package import teams_manifest, write_teams_package
+    from handlers.commands import COMMAND_MENU
 
     bot_id = app_id or os.environ.get("MICROSOFT_APP_ID", "")
     if not bot_id.strip():

@@ -72,6 +72,8 @@ class ConsoleNotifier:
     """Prints each delivery as the recipient would see it, naming whom it went to."""
 
     channel = "console"
+    page_interval = timedelta(0)  # a terminal needs no pacing
+    max_buttons = 25
 
     def __init__(self, describe_recipient: Callable[[Delivery], str]):
         self.describe_recipient = describe_recipient

@@ -10,6 +10,7 @@ import asyncio
 import textwrap
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,8 +23,10 @@ from bot.scenarios import SCENARIOS as SCENARIO_DATA
 from handlers import views as v
 from handlers.acknowledge import acknowledge_page
 from handlers.actors import Actor
-from handlers.cases import IntakeDetails, close_case, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
 from handlers.clock import FakeClock
+from handlers.closing import close_case
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.pager import Delivery, Pager
 from handlers.services import Services
 from handlers.steps import mark_step
@@ -88,6 +91,8 @@ class DemoNotifier:
     """Plays the part of chat: one short line per message, saying who got what."""
 
     channel = "console"
+    page_interval = timedelta(0)  # a terminal needs no pacing
+    max_buttons = 25
 
     def __init__(self, describe_recipient: Callable[[Delivery], str]):
         self.describe_recipient = describe_recipient

@@ -87,12 +87,12 @@ def to_markdown(data: ReportData) -> str:
             "",
             "## Unauthorized demands",
             "",
-            "| Date | Who asked | Presented | Agency | Outcome |",
+            "| Date | Who asked | Presented | Records sought | Outcome |",
             "|---|---|---|---|---|",
         ]
         out += [
             f"| {day_text(date.fromisoformat(d.date))} | {d.requester} | {d.presented} | "
-            f"{_md(d.agency)} | {d.outcome} |"
+            f"{_md(d.records)} | {d.outcome} |"
             for d in data.demands
         ]
     out += ["", *(f"_{n}_" for n in _notes(data)), ""]
@@ -122,9 +122,9 @@ def to_csv(data: ReportData) -> str:
         writer.writerow(["nondisclosure orders (range)", "all", data.restricted_range])
     if data.demands:
         writer.writerow([])
-        writer.writerow(["date", "who asked", "presented", "agency", "outcome"])
+        writer.writerow(["date", "who asked", "presented", "records sought", "outcome"])
         for d in data.demands:
-            writer.writerow([d.date, d.requester, d.presented, d.agency, d.outcome])
+            writer.writerow([d.date, d.requester, d.presented, d.records, d.outcome])
     return buffer.getvalue()
 
 
@@ -168,9 +168,9 @@ def to_html(data: ReportData) -> str:
         sections.append("<h2>Unauthorized demands</h2>")
         sections.append(
             html_table(
-                ["Date", "Who asked", "Presented", "Agency", "Outcome"],
+                ["Date", "Who asked", "Presented", "Records sought", "Outcome"],
                 [
-                    (_when(d.date), d.requester, d.presented, d.agency, d.outcome)
+                    (_when(d.date), d.requester, d.presented, d.records, d.outcome)
                     for d in data.demands
                 ],
             )

@@ -7,7 +7,6 @@ import contextlib
 import logging
 import signal
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,12 @@ from aiohttp.web_protocol import RequestHandler
 
 from bot.config import Settings
 from bot.notifiers import FallbackNotConfigured, fallback_notifiers
-from bot.runtime import build_services
+from bot.runtime import Runtime, StartupError, build_services
 from handlers.audit import audit_overdue, overdue_pages
 from handlers.clock import Clock
-from handlers.pager import Notifier, Pager
+from handlers.pager import Pager
 from handlers.retention import purge_expired, vacuum_if_due
 from handlers.review import send_due_review
-from handlers.services import Services
 
 log = logging.getLogger("patronguard.server")
 
@@ -31,27 +29,6 @@ MAX_BODY = 256 * 1024  # Slack and Bot Framework payloads are far smaller
 HEADER_TIMEOUT = 10.0  # seconds for a request line and its headers to arrive
 KEEPALIVE_TIMEOUT = 75.0  # idle keep-alive connections, as aiohttp's run_app sets it
 SHUTDOWN_TIMEOUT = 10.0  # for requests in hand when the server is told to stop
-
-
-class StartupError(Exception):
-    """Configuration that makes serving impossible, explained for IT."""
-
-
-@dataclass
-class Runtime:
-    """What the running server holds: handlers' services, the pager and its notifiers."""
-
-    services: Services
-    env: Mapping[str, str]
-    notifiers: dict[str, Notifier] = field(default_factory=dict)
-    pager: Pager | None = None
-    stop: asyncio.Event = field(default_factory=asyncio.Event)
-    tasks: list[asyncio.Task] = field(default_factory=list)
-    pager_idle: float = 1.0
-
-    def wake_pager(self) -> None:
-        if self.pager is not None:
-            self.pager.wake()
 
 
 def create_app(

@@ -6,25 +6,32 @@ from sqlite_utils import Database
 
 from handlers import escalation
 from handlers import views as v
-from handlers.access import refuse_unless_privileged
-from handlers.actors import Actor, display_name
+from handlers.access import REPLAYED, load_visible, refuse_unless_privileged, transact
+from handlers.actors import Actor, display_name, role_of
 from handlers.outage import storage_guard
 from handlers.page_views import acknowledged_page
 from handlers.services import Services
 from storage import cases, pages
+from storage.records import CaseRecord
 from storage.timefmt import to_text
 
 
 @storage_guard
 async def acknowledge_page(
-    services: Services, actor: Actor, case_id: str, *, on_behalf_of: str | None = None
+    services: Services,
+    actor: Actor,
+    case_id: str,
+    *,
+    on_behalf_of: str | None = None,
+    delivery_key: str | None = None,
 ) -> v.Reply:
     """An officer (or counsel) takes the case; acknowledging twice changes nothing.
 
     `on_behalf_of` is an officer key: an officer may record that a colleague, reached by
     phone, has it.
     """
-    refused = refuse_unless_privileged(services, actor, "acknowledge a page", case_id)
+    role = role_of(services.settings, actor)
+    refused = refuse_unless_privileged(role, "acknowledge a page", case_id)
     if refused:
         return refused
     who = actor.ref
@@ -35,33 +42,40 @@ async def acknowledge_page(
         who = f"officer:{officer.key}"
     now = services.now()
 
-    def acknowledge(db: Database) -> str:
-        case = cases.get_case(db, case_id)
-        if case is None:
-            return "missing"
+    def acknowledge(db: Database) -> tuple[CaseRecord, bool] | v.Reply:
+        loaded = load_visible(db, actor, role, case_id)
+        if isinstance(loaded, v.Reply):
+            return loaded
+        case, _ = loaded
         if case.acknowledged_at:
-            return "already"
-        cases.update_case(db, case_id, acknowledged_at=to_text(now), acknowledged_by=who)
-        cases.record_event(db, case_id, at=to_text(now), kind="acknowledged", by_user=actor.ref)
-        pages.cancel_escalation(db, case_id)
-        fresh = cases.get_case(db, case_id)
+            return case, False
+        at = to_text(now)
+        cases.update_case(db, case.id, acknowledged_at=at, acknowledged_by=who)
+        cases.record_event(db, case.id, at=at, kind="acknowledged", by_user=actor.ref)
+        pages.cancel_escalation(db, case.id)
+        fresh = cases.require_case(db, case.id)
         escalation.queue_acknowledgement(db, fresh, now)
         escalation.queue_reporter_card(db, fresh, now)
-        return "done"
+        return fresh, True
 
-    result = await services.store.run(acknowledge)
-    if result == "missing":
-        return v.refusal(f"There is no case {case_id}.", title="Case not found")
-    services.on_queued()
-    case = await services.store.run(lambda db: cases.get_case(db, case_id))
+    result = await transact(services, acknowledge, delivery_key=delivery_key)
+    if result is REPLAYED:
+        return v.REPLAYED
+    if isinstance(result, v.Reply):
+        return result
+    assert isinstance(result, tuple)
+    case, first = result
     view = acknowledged_page(services, case)
-    if result == "already":
+    if first:
+        services.on_queued()
+    else:
         who_name = display_name(services.settings, case.acknowledged_by)
         view = v.View(
-            title=f"Case {case_id} was already acknowledged by {who_name}",
+            title=f"Case {case.id} was already acknowledged by {who_name}",
             lines=view.lines,
             buttons=view.buttons,
             banner=view.banner,
-            case_id=case_id,
+            restricted=view.restricted,
+            case_id=case.id,
         )
-    return v.Reply(view=view, case_id=case_id)
+    return v.Reply(view=view, case_id=case.id)

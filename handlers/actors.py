@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from bot.config import Contact, Settings
+from handlers.settings import Contact, Settings
 
-STAFF = "staff"
-OFFICER = "officer"
-COUNSEL = "counsel"
+ACTOR_ID_MAX = 200
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    OFFICER = "officer"
+    COUNSEL = "counsel"
+
+
+STAFF, OFFICER, COUNSEL = Role.STAFF, Role.OFFICER, Role.COUNSEL
+
+
+class NotAnActor(ValueError):
+    """A payload named nobody usable (a missing, empty or non-text id): refuse the request."""
 
 
 @dataclass(frozen=True)
 class Actor:
-    """A person as a channel identifies them: `channel` is slack, teams or console."""
+    """A person as a channel identifies them: `channel` is slack, teams or console.
+
+    Construction refuses an id that is not a non-empty string, so a forged payload with a
+    null, empty, numeric or list id can never be mistaken for anyone.
+    """
 
     channel: str
     user_id: str
+
+    def __post_init__(self) -> None:
+        for value in (self.channel, self.user_id):
+            if not isinstance(value, str) or not value.strip() or len(value) > ACTOR_ID_MAX:
+                raise NotAnActor("the request does not name who is acting")
 
     @property
     def ref(self) -> str:
@@ -24,24 +45,30 @@ class Actor:
         return f"{self.channel}:{self.user_id}"
 
 
-def _matches(contact: Contact, actor: Actor) -> bool:
-    if actor.channel == "slack":
-        return contact.slack_id == actor.user_id
-    if actor.channel == "teams":
-        return contact.teams_id == actor.user_id
-    if actor.channel == "console":
-        return contact.key == actor.user_id
-    return False
+def is_person(contact: Contact, actor: Actor) -> bool:
+    """Whether the actor is this configured person; a missing id never matches."""
+    address = contact.address_on(actor.channel)
+    return address is not None and address == actor.user_id
+
+
+def known_id(settings: Settings, channel: str, candidates: list[str | None]) -> str | None:
+    """The first candidate id that names a configured person on `channel`, else the last one
+    given: a channel may know one person by several ids (Teams: Entra object id and 29: id)."""
+    given = [c for c in candidates if isinstance(c, str) and c]
+    for candidate in given:
+        if any(p.address_on(channel) == candidate for p in settings.people):
+            return candidate
+    return given[-1] if given else None
 
 
 def officer_for(settings: Settings, actor: Actor) -> Contact | None:
-    return next((o for o in settings.officers if _matches(o, actor)), None)
+    return next((o for o in settings.officers if is_person(o, actor)), None)
 
 
-def role_of(settings: Settings, actor: Actor) -> str:
+def role_of(settings: Settings, actor: Actor) -> Role:
     if officer_for(settings, actor):
         return OFFICER
-    if settings.counsel and _matches(settings.counsel, actor):
+    if settings.counsel and is_person(settings.counsel, actor):
         return COUNSEL
     return STAFF
 
@@ -58,11 +85,11 @@ def person_for_ref(settings: Settings, actor_ref: str | None) -> Contact | None:
     channel, user_id = actor_ref.split(":", 1)
     if channel == "officer":  # acknowledged on that officer's behalf
         return settings.officer(user_id)
-    actor = Actor(channel, user_id)
-    person = officer_for(settings, actor)
-    if person is None and settings.counsel and _matches(settings.counsel, actor):
-        person = settings.counsel
-    return person
+    try:
+        actor = Actor(channel, user_id)
+    except NotAnActor:
+        return None
+    return next((p for p in settings.people if is_person(p, actor)), None)
 
 
 def display_name(settings: Settings, actor_ref: str | None) -> str:

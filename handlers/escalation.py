@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from bot.config import Contact, Settings
+from handlers.settings import Contact, Settings
 from storage import pages
 from storage.records import CaseRecord
 from storage.timefmt import from_text, to_text
@@ -177,6 +177,31 @@ def queue_counsel(
         position=-1,
     )
     _queue(db, case_id, lanes)
+
+
+def queue_change_notice(
+    db: Database,
+    *,
+    settings: Settings,
+    case: CaseRecord,
+    person: Contact,
+    page_channels: frozenset[str],
+    now: datetime,
+) -> None:
+    """Tell the officer who has the case that the reporter changed its details."""
+    key = "counsel" if person is settings.counsel else person.key
+    lanes = _person_lanes(
+        case_id=case.id,
+        key=key,
+        person=person,
+        kind="changed",
+        tag=f"changed:{to_text(now)}",
+        page_channels=page_channels,
+        due=now,
+        fallback_after=settings.escalation.fallback_after,
+        position=-2,
+    )
+    _queue(db, case.id, lanes)
 
 
 def queue_reporter_card(db: Database, case: CaseRecord, now: datetime) -> None:

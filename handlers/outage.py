@@ -1,4 +1,8 @@
-"""When the database cannot be written, staff must still know whom to phone."""
+"""When PatronGuard cannot record something, staff must still know whom to phone.
+
+The one wording for every failure, in every channel: the database is down, the disk is full,
+or a handler failed.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ log = logging.getLogger("patronguard.outage")
 P = ParamSpec("P")
 
 
-def outage_reply(services: Services) -> v.Reply:
+def cannot_record(services: Services) -> v.Reply:
     return v.Reply(
         view=v.View(
             title="PatronGuard cannot record this right now",
@@ -33,7 +37,7 @@ def outage_reply(services: Services) -> v.Reply:
 def storage_guard(
     handler: Callable[P, Awaitable[v.Reply]],
 ) -> Callable[P, Awaitable[v.Reply]]:
-    """Turn a database outage into a reply telling staff whom to phone, and log it."""
+    """Turn a database outage into the reply telling staff whom to phone, and log it."""
 
     @functools.wraps(handler)
     async def guarded(*args: P.args, **kwargs: P.kwargs) -> v.Reply:
@@ -43,6 +47,6 @@ def storage_guard(
             log.error("%s refused: database unavailable (%s)", handler.__name__, exc)
             services = args[0]
             assert isinstance(services, Services)
-            return outage_reply(services)
+            return cannot_record(services)
 
     return guarded

@@ -4,30 +4,34 @@ from __future__ import annotations
 
 from handlers import views as v
 from handlers.actors import display_name
-from handlers.presenters import banner_for, phone_list
+from handlers.presenters import banner_for, change_lines, is_urgent, phone_list
 from handlers.services import Services
-from storage.records import CaseRecord
+from storage.records import CaseRecord, IntakeChange
+
+
+def _flags(case: CaseRecord) -> dict[str, object]:
+    """What every view of a case carries, so notifications are decided once (views.py)."""
+    return {"banner": banner_for(case), "restricted": bool(case.restricted), "case_id": case.id}
 
 
 def officer_page(services: Services, case: CaseRecord, *, to_counsel: bool = False) -> v.View:
     """The page: enough to act on, nothing more. Restricted cases carry only the id."""
-    banner = banner_for(case)
     buttons = (
         v.Button("Acknowledge", v.ACK_PAGE, case.id, "primary"),
         v.Button("Open case", v.OPEN_CASE, case.id),
     )
+    urgent = is_urgent(services, case)
     if case.restricted:
         return v.View(
             title=f"Case {case.id} needs the responsible officer",
             lines=("Open it privately for details.",),
             buttons=buttons,
-            banner=banner,
             tone=v.WARNING,
-            case_id=case.id,
+            urgent=urgent,
+            **_flags(case),  # type: ignore[arg-type]
         )
     pb = services.playbook
-    presentation = pb.presentations[case.presented]
-    urgent = presentation.urgent or bool(case.waiting_now)
+    presentation = pb.presentations[case.presented]  # type: ignore[index]
     lines = [
         "A staff member has reported a request for library records.",
         f"Presented: {presentation.label}.",
@@ -43,13 +47,13 @@ def officer_page(services: Services, case: CaseRecord, *, to_counsel: bool = Fal
         facts.append(v.Fact("Agency", case.agency))
     facts.append(v.Fact("Reported", services.local_time(case.opened_at)))
     return v.View(
-        title=f"{'URGENT: ' if urgent else ''}Records request, case {case.id}",
+        title=f"Records request, case {case.id}",
         lines=tuple(lines),
         facts=tuple(facts),
         buttons=buttons if not to_counsel else (buttons[1],),
-        banner=banner,
         tone=v.WARNING,
-        case_id=case.id,
+        urgent=urgent,
+        **_flags(case),  # type: ignore[arg-type]
     )
 
 
@@ -60,9 +64,8 @@ def acknowledged_page(services: Services, case: CaseRecord) -> v.View:
         title=f"Case {case.id}: acknowledged by {who}",
         lines=(f"Acknowledged at {services.local_time(case.acknowledged_at)}.",),
         buttons=(v.Button("Open case", v.OPEN_CASE, case.id),),
-        banner=banner_for(case),
         tone=v.SUCCESS,
-        case_id=case.id,
+        **_flags(case),  # type: ignore[arg-type]
     )
 
 
@@ -79,9 +82,8 @@ def acknowledged_notice(services: Services, case: CaseRecord) -> v.View:
     return v.View(
         title=f"Case {case.id}: the officer has acknowledged",
         lines=lines,
-        banner=banner_for(case),
         tone=v.SUCCESS,
-        case_id=case.id,
+        **_flags(case),  # type: ignore[arg-type]
     )
 
 
@@ -92,9 +94,20 @@ def exhausted_notice(services: Services, case: CaseRecord) -> v.View:
             "Phone them now: " + phone_list(services) + ".",
             "Keep following step 1: disclose nothing.",
         ),
-        banner=banner_for(case),
         tone=v.WARNING,
-        case_id=case.id,
+        urgent=True,
+        **_flags(case),  # type: ignore[arg-type]
+    )
+
+
+def change_notice(services: Services, case: CaseRecord, changes: list[IntakeChange]) -> v.View:
+    """For the officer who has the case: the reporter sent the intake form again."""
+    return v.View(
+        title=f"Case {case.id}: the reporter changed its details",
+        lines=change_lines(services, changes[-8:]) or ("Open the case to see what changed.",),
+        buttons=(v.Button("Open case", v.OPEN_CASE, case.id),),
+        tone=v.WARNING,
+        **_flags(case),  # type: ignore[arg-type]
     )
 
 
@@ -106,15 +119,14 @@ def combined_page(services: Services, cases: list[CaseRecord]) -> v.View:
         if case.restricted:
             lines.append(f"Case {case.id}{drill}: open it privately for details.")
         else:
-            label = services.playbook.presentations[case.presented].label
+            label = services.playbook.presentations[case.presented].label  # type: ignore[index]
             lines.append(f"Case {case.id}{drill}: {label}.")
-    urgent = any(
-        services.playbook.presentations[c.presented].urgent or c.waiting_now for c in cases
-    )
     return v.View(
-        title=f"{'URGENT: ' if urgent else ''}{len(cases)} records requests need you",
+        title=f"{len(cases)} records requests need you",
         lines=tuple(lines),
         buttons=tuple(v.Button(f"Acknowledge {c.id}", v.ACK_PAGE, c.id) for c in cases),
         banner="DRILL" if all(c.drill for c in cases) else "",
         tone=v.WARNING,
+        urgent=any(is_urgent(services, c) for c in cases),
+        restricted=any(c.restricted for c in cases),
     )

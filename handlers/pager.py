@@ -9,21 +9,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.config import Contact
 from handlers import views as v
 from handlers.actors import Actor, role_of
 from handlers.page_views import (
     acknowledged_notice,
     acknowledged_page,
+    change_notice,
     combined_page,
     exhausted_notice,
     officer_page,
 )
 from handlers.presenters import case_card
 from handlers.services import Services
+from handlers.settings import Contact
 from storage import cases, pages
-from storage.records import CaseRecord, PageRecord, StepRecord
-from storage.timefmt import to_text
+from storage.records import CaseRecord, IntakeChange, PageRecord, StepRecord
+from storage.timefmt import from_text, to_text
 
 log = logging.getLogger("patronguard.pager")
 
@@ -56,7 +57,13 @@ class DeliveryFailed(Exception):
 
 
 class Notifier(Protocol):
+    """A channel the pager delivers through. Each says its own pacing: how soon a new page
+    may follow another to the same person, and how many cases one page may offer buttons
+    for (the rest are named in its text)."""
+
     channel: str
+    page_interval: timedelta
+    max_buttons: int
 
     async def deliver(self, delivery: Delivery) -> dict[str, Any] | None:
         """Send or update; return where the message now is (for later edits)."""
@@ -83,7 +90,7 @@ class Pager:
         """
         now = self.services.now_text()
         due = await self.services.store.run(lambda db: pages.due_pages(db, now))
-        singles, groups = _coalesce(due)
+        singles, groups = _coalesce(due, self.notifiers)
         attempted = 0
         for batch in [*groups, *([page] for page in singles)]:
             if stop is not None and stop.is_set():
@@ -98,27 +105,41 @@ class Pager:
         self.last_cycle_at = asyncio.get_running_loop().time()
         return attempted
 
-    async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
-        """Deliver until `stop` is set, sleeping until the next due row or a wake-up."""
+    async def run(self, stop: asyncio.Event, *, idle: float = 30.0) -> None:
+        """Deliver until `stop` is set, sleeping until the next due row or a wake-up.
+
+        `idle` caps a sleep, so a clock that jumps (or a row written by another process) is
+        noticed within it.
+        """
         while not stop.is_set():
             # Cleared before the cycle, so a wake-up that comes during it is not lost.
             self._wake.clear()
             try:
                 handled = await self.run_once(stop)
+                wait = await self._until_next_due(idle)
             except Exception as exc:  # the pager must outlive any single failure
                 log.error("pager cycle failed: %s", type(exc).__name__)
-                handled = 0
+                handled, wait = 0, idle
             if handled:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    async def _until_next_due(self, idle: float) -> float:
+        """Seconds until the next queued row is due, at most `idle`."""
+        due = await self.services.store.run(pages.next_due_at)
+        if due is None:
+            return idle
+        seconds = (from_text(due) - self.services.now()).total_seconds()
+        return min(idle, max(seconds, 0.0))
 
     async def _deliver(self, page: PageRecord) -> None:
         services = self.services
-        case, steps, ref, covered = await services.store.run(
+        case, steps, changes, ref, covered = await services.store.run(
             lambda db: (
                 cases.get_case(db, page.case_id),
                 cases.step_records(db, page.case_id),
+                cases.intake_changes(db, page.case_id) if page.kind == "changed" else [],
                 _update_ref(db, page),
                 page.channel in FALLBACK_CHANNELS and pages.delivered_before(db, page),
             )
@@ -148,7 +169,7 @@ class Pager:
             kind=page.kind,
             channel=channel,
             address=_address(services, case, page, channel),
-            view=_view_for(services, case, steps, page),
+            view=_view_for(services, case, steps, changes, page),
             update_ref=ref,
             drill=bool(case.drill),
             restricted=bool(case.restricted),
@@ -171,16 +192,18 @@ class Pager:
         log.info("case %s: %s delivered via %s", case.id, page.kind, channel)
 
     async def _pace(self, batch: list[PageRecord]) -> bool:
-        """Hold back a new page to someone paged less than a second ago (Slack's per-channel
-        rate); return True if the batch was postponed."""
+        """Hold back a new page to someone paged too recently for their channel (Slack: one
+        message a second per channel); return True if the batch was postponed."""
         first = batch[0]
-        if first.kind not in ("page", "counsel") or first.channel in FALLBACK_CHANNELS:
+        notifier = self.notifiers.get(first.channel)
+        interval = getattr(notifier, "page_interval", None)
+        if first.kind not in ("page", "counsel") or not interval:
             return False
         target = (first.channel, first.recipient)
         now = self.services.now()
         last = self._last_page_at.get(target)
-        if last is not None and now - last < PAGE_INTERVAL:
-            until = to_text(last + PAGE_INTERVAL)
+        if last is not None and now - last < interval:
+            until = to_text(last + interval)
             ids = [p.id for p in batch]
             await self.services.store.run(lambda db: pages.postpone(db, ids, until=until))
             return True
@@ -243,12 +266,9 @@ class Pager:
         )
 
 
-# Slack allows about one message a second per channel, and 25 buttons in one actions block.
-PAGE_INTERVAL = timedelta(seconds=1)
-MAX_COMBINED = 25
-
-
-def _coalesce(due: list[PageRecord]) -> tuple[list[PageRecord], list[list[PageRecord]]]:
+def _coalesce(
+    due: list[PageRecord], notifiers: dict[str, Notifier]
+) -> tuple[list[PageRecord], list[list[PageRecord]]]:
     """Split due rows into single deliveries and groups of officer pages to combine."""
     by_target: dict[tuple[str, str], list[PageRecord]] = {}
     singles: list[PageRecord] = []
@@ -262,8 +282,9 @@ def _coalesce(due: list[PageRecord]) -> tuple[list[PageRecord], list[list[PageRe
         if len({r.case_id for r in rows}) < 2:
             singles.extend(rows)
             continue
-        for start in range(0, len(rows), MAX_COMBINED):
-            chunk = rows[start : start + MAX_COMBINED]
+        size = max(1, getattr(notifiers.get(rows[0].channel), "max_buttons", 1))
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
             if len(chunk) > 1:
                 groups.append(chunk)
             else:
@@ -287,13 +308,16 @@ def _address(services: Services, case: CaseRecord, page: PageRecord, channel: st
 
 
 def contact_address(person: Contact, channel: str) -> str:
-    """Where a person is reached on a channel; the webhook and console use the person's key."""
-    found = {"slack": person.slack_id, "teams": person.teams_id, "email": person.email}
-    return found.get(channel, person.key) or ""
+    """Where a person is reached on a channel (see Contact.address_on)."""
+    return person.address_on(channel) or ""
 
 
 def _view_for(
-    services: Services, case: CaseRecord, steps: dict[str, StepRecord], page: PageRecord
+    services: Services,
+    case: CaseRecord,
+    steps: dict[str, StepRecord],
+    changes: list[IntakeChange],
+    page: PageRecord,
 ) -> v.View:
     if page.kind == "page":
         return officer_page(services, case)
@@ -305,6 +329,8 @@ def _view_for(
         return acknowledged_notice(services, case)
     if page.kind == "exhausted":
         return exhausted_notice(services, case)
+    if page.kind == "changed":
+        return change_notice(services, case, changes)
     # card and refresh: the reporter's own view of the case
     reporter = Actor(case.channel, case.reporter_id)
     return case_card(services, case, steps, viewer_role=role_of(services.settings, reporter))

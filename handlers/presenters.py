@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers import views as v
 from handlers.actors import display_name, is_privileged
 from handlers.services import Services
 from playbooks.engine import DONE, NOT_APPLICABLE, applicable_steps, first_screen
 from playbooks.model import CaseFacts
-from storage.records import CaseRecord, StepRecord
+from storage.records import CaseRecord, IntakeChange, StepRecord
 
 DRILL_BANNER = "DRILL"
 RESTRICTED_BANNER = "RESTRICTED"
@@ -20,6 +22,13 @@ def banner_for(case: CaseRecord) -> str:
     return " · ".join(
         b for b, on in ((DRILL_BANNER, case.drill), (RESTRICTED_BANNER, case.restricted)) if on
     )
+
+
+def is_urgent(services: Services, case: CaseRecord) -> bool:
+    """Urgent: what was presented says so, or the requester is waiting; a restricted case
+    always is (it says nothing else, so marking it urgent reveals nothing)."""
+    presentation = services.playbook.presentations[case.presented]  # type: ignore[index]
+    return presentation.urgent or bool(case.waiting_now) or bool(case.restricted)
 
 
 def case_facts(services: Services, case: CaseRecord | None) -> CaseFacts:
@@ -52,6 +61,7 @@ def guidance_view(services: Services, case: CaseRecord | None) -> v.View:
         footer=services.playbook.disclaimer,
         banner=banner_for(case) if case else "",
         case_id=case.id if case else None,
+        restricted=bool(case and case.restricted),
     )
 
 
@@ -152,9 +162,10 @@ def case_card(
     steps: dict[str, StepRecord],
     *,
     viewer_role: str,
+    changes: Sequence[IntakeChange] = (),
 ) -> v.View:
     """The case as a viewer may see it: for a restricted case, staff see only whom they may
-    tell and whether an officer has it."""
+    tell and whether an officer has it. Officers also see what the reporter changed."""
     if case.restricted and not is_privileged(viewer_role):
         return restricted_reporter_view(services, case)
     pb = services.playbook
@@ -190,11 +201,14 @@ def case_card(
     lines = []
     if case.on_hold:
         lines.append(pb.hold_reminder)
-    sections = ()
+    sections: tuple[v.Section, ...] = ()
     if is_privileged(viewer_role):
-        sections = (state_law_section(services),)
+        if changes:
+            heading = "Changed by the reporter after the first form"
+            sections += (v.Section(heading, change_lines(services, changes)),)
+        sections += (state_law_section(services),)
     return v.View(
-        title=f"Case {case.id}: {pb.presentations[case.presented].label}",
+        title=f"Case {case.id}: {pb.presentations[case.presented].label}",  # type: ignore[index]
         lines=tuple(lines),
         sections=sections,
         facts=_case_facts(services, case),
@@ -203,7 +217,46 @@ def case_card(
         footer=pb.disclaimer,
         banner=banner_for(case),
         case_id=case.id,
+        restricted=bool(case.restricted),
     )
+
+
+CHANGE_LABELS = {
+    "presented": "What was presented",
+    "signed_by": "Signed by a judge",
+    "received_via": "How it came",
+    "requester_kind": "Who is asking",
+    "record_category": "Records sought",
+    "waiting_now": "Waiting now",
+    "agency": "Agency",
+}
+
+
+def change_lines(services: Services, changes: Sequence[IntakeChange]) -> tuple[str, ...]:
+    """Each later change to intake, in words: "What was presented: A → B (time)"."""
+    pb = services.playbook
+    labels: dict[str, dict[str, str]] = {
+        "presented": {k: p.label for k, p in pb.presentations.items()},
+        "signed_by": dict(pb.signers),
+        "received_via": dict(pb.received_via),
+        "requester_kind": pb.requester_kinds,
+        "record_category": pb.record_categories,
+        "waiting_now": {"1": "Yes", "0": "No"},
+    }
+
+    def word(field: str, key: str | None) -> str:
+        return labels.get(field, {}).get(key or "", key or "not said")
+
+    out = []
+    for change in changes:
+        what = CHANGE_LABELS.get(change.field, change.field)
+        when = services.local_time(change.at)
+        if change.field == "agency" or (change.old is None and change.new is None):
+            out.append(f"{what} changed ({when})")
+        else:
+            old, new = word(change.field, change.old), word(change.field, change.new)
+            out.append(f"{what}: {old} → {new} ({when})")
+    return tuple(out)
 
 
 def _case_facts(services: Services, case: CaseRecord) -> tuple[v.Fact, ...]:
@@ -245,7 +298,7 @@ def _case_buttons(case: CaseRecord, viewer_role: str) -> tuple[v.Button, ...]:
         return ()
     buttons = []
     if not case.acknowledged_at and is_privileged(viewer_role):
-        buttons.append(v.Button("Acknowledge", v.ACK_PAGE, case.id, "primary"))
+        buttons.append(v.Button("Acknowledge", v.ACK_CASE, case.id, "primary"))
     if case.intake_at is None:
         buttons.append(v.Button("Add details", v.OPEN_INTAKE, case.id))
     if is_privileged(viewer_role):
@@ -276,6 +329,7 @@ def restricted_reporter_view(services: Services, case: CaseRecord) -> v.View:
         ),
         banner=banner_for(case),
         case_id=case.id,
+        restricted=True,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from handlers import views as v
 from handlers.access import refuse_unless_privileged
-from handlers.actors import Actor, display_name, person_for_ref
+from handlers.actors import Actor, display_name, person_for_ref, role_of
 from handlers.outage import storage_guard
 from handlers.services import Services
 from playbooks.engine import applicable_steps
@@ -23,7 +23,7 @@ class DemandLine:
     date: str
     requester: str
     presented: str
-    agency: str
+    records: str
     outcome: str
 
 
@@ -111,7 +111,7 @@ async def build_report(
                 date=from_text(row["logged_at"]).astimezone(zone).strftime("%Y-%m-%d"),
                 requester=requester,
                 presented=pb.presentations[row["presented"]].label,
-                agency=row["agency"] or "",
+                records=_label(pb.record_categories, row["record_category"]),
                 outcome=_label(pb.outcomes, row["outcome"], "Open"),
             )
         )
@@ -133,7 +133,7 @@ def _label(labels: dict[str, str], key: str | None, empty: str = "Not recorded")
 @storage_guard
 async def report_summary(services: Services, actor: Actor, *, days: int = 365) -> v.Reply:
     """The last `days` days in counts, for chat; officers and counsel only."""
-    refused = refuse_unless_privileged(services, actor, "see reports")
+    refused = refuse_unless_privileged(role_of(services.settings, actor), "see reports")
     if refused:
         return refused
     today = services.now().astimezone(services.settings.library.zone).date()

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.config import Settings
 from handlers.clock import Clock, SystemClock
+from handlers.settings import Settings
 from playbooks.model import Playbook
 from storage.timefmt import to_text
 from storage.writer import Store

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Action ids carried by buttons; channels pass them back unchanged.
 ACK_PAGE = "ack_page"
+ACK_CASE = "ack_case"  # on a case card: acknowledging keeps the card, steps and all
 STEP_DONE = "step_done"
 STEP_NOT_APPLICABLE = "step_na"
 OPEN_INTAKE = "open_intake"
@@ -16,6 +17,7 @@ RELEASE_HOLD = "release_hold"
 REVIEW_DONE = "review_done"
 ACTIONS = (
     ACK_PAGE,
+    ACK_CASE,
     STEP_DONE,
     STEP_NOT_APPLICABLE,
     OPEN_INTAKE,
@@ -117,13 +119,22 @@ class View:
     buttons: tuple[Button, ...] = ()
     footer: str = ""
     tone: str = INFO
-    banner: str = ""  # DRILL, RESTRICTED or URGENT: shown first, on every surface
+    banner: str = ""  # DRILL, RESTRICTED: shown first, on every surface
     case_id: str | None = None
+    urgent: bool = False  # channels mark it, and notifications say so first
+    restricted: bool = False  # under a nondisclosure order: notifications name only the id
 
-    def plain_text(self) -> str:
-        """A one-paragraph fallback for notifications and screen readers."""
-        head = f"[{self.banner}] " if self.banner else ""
-        return head + " ".join((self.title, *self.lines[:1])).strip()
+    def notification_text(self) -> str:
+        """What a lock screen, a notification preview or a screen reader says first.
+
+        Decided here, once, for every channel: a restricted case gives only its id.
+        """
+        drill = "[DRILL] " if "DRILL" in self.banner else ""
+        urgent = "URGENT: " if self.urgent else ""
+        if self.restricted:
+            return f"{drill}{urgent}[RESTRICTED] Case {self.case_id or ''}".strip()
+        first = self.lines[:1] or next((s.lines[:1] for s in self.sections if s.lines), ())
+        return drill + urgent + " ".join((self.title, *first)).strip()
 
 
 @dataclass(frozen=True)
@@ -134,8 +145,19 @@ class Reply:
     form: Form | None = None
     case_id: str | None = None
     refused: bool = False
-    extra: tuple[View, ...] = field(default=())
+    field: str | None = None  # the form field a refusal is about
+    replayed: bool = False  # a retried delivery, already answered: send nothing again
 
 
-def refusal(message: str, *, title: str = "Not allowed", case_id: str | None = None) -> Reply:
-    return Reply(View(title=title, lines=(message,), tone=REFUSAL, case_id=case_id), refused=True)
+def refusal(
+    message: str,
+    *,
+    title: str = "Not allowed",
+    case_id: str | None = None,
+    field: str | None = None,
+) -> Reply:
+    view = View(title=title, lines=(message,), tone=REFUSAL, case_id=case_id)
+    return Reply(view, case_id=case_id, refused=True, field=field)
+
+
+REPLAYED = Reply(View(title=""), replayed=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage.records import CaseRecord, StepRecord
+from storage.records import CaseRecord, IntakeChange, StepRecord
 
 # No 0/O, 1/I/L: case ids are read aloud over the phone.
 _ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -49,9 +49,21 @@ def insert_case(
     return case_id
 
 
+class CaseMissing(LookupError):
+    """A case that must exist (it was just written, in this transaction) does not."""
+
+
 def get_case(db: Database, case_id: str) -> CaseRecord | None:
     rows = list(db["cases"].rows_where("id = ?", [case_id], limit=1))
     return CaseRecord.from_row(rows[0]) if rows else None
+
+
+def require_case(db: Database, case_id: str) -> CaseRecord:
+    """The case, inside the transaction that created or checked it."""
+    case = get_case(db, case_id)
+    if case is None:
+        raise CaseMissing(case_id)
+    return case
 
 
 def update_case(db: Database, case_id: str, **changes: Any) -> None:
@@ -66,10 +78,10 @@ def open_cases(db: Database, *, include_drills: bool = True) -> list[CaseRecord]
 
 
 def cases_reported_by(
-    db: Database, reporter_id: str, *, open_only: bool = True
+    db: Database, channel: str, reporter_id: str, *, open_only: bool = True
 ) -> list[CaseRecord]:
-    where = "reporter_id = ?" + (" AND status = 'open'" if open_only else "")
-    rows = db["cases"].rows_where(where, [reporter_id], order_by="opened_at desc")
+    where = "channel = ? AND reporter_id = ?" + (" AND status = 'open'" if open_only else "")
+    rows = db["cases"].rows_where(where, [channel, reporter_id], order_by="opened_at desc")
     return [CaseRecord.from_row(r) for r in rows]
 
 
@@ -106,14 +118,9 @@ def case_events(db: Database, case_id: str) -> list[dict[str, Any]]:
     return list(db["case_events"].rows_where("case_id = ?", [case_id], order_by="id"))
 
 
-def remember_event(db: Database, key: str, *, case_id: str | None, at: str) -> str | None:
-    """Record a delivery key; return the case it produced before if it was already seen."""
-    existing = list(db["seen_events"].rows_where("key = ?", [key], limit=1))
-    if existing:
-        return existing[0]["case_id"] or ""
-    db["seen_events"].insert({"key": key, "case_id": case_id, "seen_at": at})
-    return None
-
-
-def link_event(db: Database, key: str, case_id: str) -> None:
-    db["seen_events"].update(key, {"case_id": case_id})
+def intake_changes(db: Database, case_id: str) -> list[IntakeChange]:
+    """Changes to intake made after the first one, oldest first."""
+    rows = db["case_events"].rows_where(
+        "case_id = ? AND kind = 'intake_changed'", [case_id], order_by="id"
+    )
+    return [IntakeChange.from_event(r["at"], r["code"] or "", r["by_user"]) for r in rows]

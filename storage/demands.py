@@ -15,7 +15,6 @@ def log_demand(
     drill: bool,
     requester_kind: str | None,
     presented: str,
-    agency: str | None,
     record_category: str | None,
 ) -> None:
     """Log (or, if intake is corrected, update) the demand a case records."""
@@ -27,7 +26,6 @@ def log_demand(
             "drill": int(drill),
             "requester_kind": requester_kind,
             "presented": presented,
-            "agency": agency,
             "record_category": record_category,
         },
         pk="case_id",

@@ -151,3 +151,10 @@ def m006_intake_facts(db: Database) -> None:
     # whether a judge signed it: both are choices from lists, never free text.
     db.execute("ALTER TABLE cases ADD COLUMN received_via TEXT")
     db.execute("ALTER TABLE cases ADD COLUMN signed_by TEXT")
+
+
+@migrations()
+def m007_demand_log_without_free_text(db: Database) -> None:
+    # The demand log keeps only structured fields for reporting; free text (the agency)
+    # stays on its case, redacted, and goes when the case is purged.
+    db.execute("ALTER TABLE demands DROP COLUMN agency")

@@ -92,6 +92,25 @@ class PageRecord:
 
 
 @dataclass(frozen=True)
+class IntakeChange:
+    """One field a later intake changed: choices by their keys, free text by name only."""
+
+    at: str
+    field: str
+    old: str | None
+    new: str | None
+    by_user: str | None
+
+    @classmethod
+    def from_event(cls, at: str, code: str, by_user: str | None) -> IntakeChange:
+        field, _, values = code.partition(":")
+        old, sep, new = values.partition(">")
+        if not sep:
+            return cls(at, field, None, None, by_user)
+        return cls(at, field, old or None, new or None, by_user)
+
+
+@dataclass(frozen=True)
 class StepRecord:
     step_id: str
     state: str

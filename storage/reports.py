@@ -39,7 +39,7 @@ def demand_rows_for_report(db: Database, since: str, until: str) -> tuple[list[d
     """The demand log rows in range, and the counts kept for rows already purged."""
     rows = list(
         db.query(
-            "SELECT logged_at, requester_kind, presented, agency, record_category, outcome "
+            "SELECT logged_at, requester_kind, presented, record_category, outcome "
             "FROM demands WHERE logged_at >= ? AND logged_at < ? AND drill = 0 "
             "ORDER BY logged_at",
             [since, until],

@@ -17,7 +17,11 @@ from handlers.services import Services
 
 
 class RecordingNotifier:
-    """A notifier that keeps what it was asked to send, and can be told to fail."""
+    """A notifier that keeps what it was asked to send, and can be told to fail. It paces and
+    combines pages as Slack needs: a second apart, up to 25 buttons."""
+
+    page_interval = timedelta(seconds=1)
+    max_buttons = 25
 
     def __init__(self, channel: str = "console"):
         self.channel = channel

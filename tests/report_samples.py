@@ -10,8 +10,10 @@ from bot.config import load_settings
 from bot.runtime import build_services
 from handlers.acknowledge import acknowledge_page
 from handlers.actors import Actor
-from handlers.cases import IntakeDetails, close_case, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
 from handlers.clock import FakeClock
+from handlers.closing import close_case
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.pager import Delivery, Pager
 from handlers.services import Services
 from handlers.steps import mark_step

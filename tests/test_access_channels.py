@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import Settings
-from bot.teams.cards import SUBMIT_CLOSE
 from storage import cases
 from tests.slack_harness import INTAKE, STAFF, all_text, dm, serve_slack
 from tests.teams_harness import DANA, TeamsHarness, card_text, cards_of, teams_settings
@@ -85,8 +84,10 @@ async def test_slack_refuses_staff_every_officer_action(tmp_path: Path) -> None:
         assert REFUSED in all_text(refused.body) or await pg.wait_message(
             STAFF, lambda c: REFUSED in all_text(c.args.get("blocks", []))
         )
+        # "report" from staff reports a request: it never shows officers' counts.
         answer, _ = await pg.command("report")
-        assert REFUSED in all_text(answer.body)
+        assert "what to do now" in all_text(answer.body)
+        assert "Unauthorized demands logged" not in all_text(answer.body)
         assert not [
             c
             for c in pg.slack.calls_to("views.open")
@@ -116,20 +117,22 @@ async def test_teams_refuses_staff_every_officer_action(settings: Settings, tmp_
         }
         await teams.press(TEAMS_STAFF, form, "Send to officer", inputs=inputs)
         [case_id] = teams.read(lambda db: [r["id"] for r in db["cases"].rows])
-        actions = [*officer_actions(case_id), (SUBMIT_CLOSE, case_id)]
-        for action, value in actions:
+        presses = [{"action": a, "value": v} for a, v in officer_actions(case_id)]
+        presses.append({"form": "close", "value": case_id})
+        for press in presses:
             before = len(teams.sent_to(TEAMS_STAFF))
-            data = {"action": action, "value": value, "outcome": "nothing_released"}
+            data = {**press, "outcome": "nothing_released"}
             assert await teams.post(teams.activity(TEAMS_STAFF, value=data)) in (200, 201)
             answers = teams.sent_to(TEAMS_STAFF)[before:]
             texts = [r.body.get("text") or "" for r in answers]
             texts += [card_text(c) for r in answers for c in cards_of(r)]
-            assert any(REFUSED in t for t in texts), (action, texts)
+            assert any(REFUSED in t for t in texts), (press, texts)
+        # "report" from staff reports a request: it never shows officers' counts.
+        before = len(teams.sent_to(TEAMS_STAFF))
         await teams.say(TEAMS_STAFF, "report")
-        last = teams.sent_to(TEAMS_STAFF)[-1]
-        assert any(REFUSED in card_text(c) for c in cards_of(last)) or REFUSED in (
-            last.body.get("text") or ""
-        )
+        answered = [card_text(c) for r in teams.sent_to(TEAMS_STAFF)[before:] for c in cards_of(r)]
+        assert any("what to do now" in t for t in answered)
+        assert not any("Unauthorized demands logged" in t for t in answered)
         case = teams.read(lambda db: cases.get_case(db, case_id))
         assert untouched(case)
         assert teams.read(lambda db: cases.step_records(db, case_id)) == {}

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from handlers.acknowledge import acknowledge_page
 from handlers.actors import Actor
-from handlers.cases import IntakeDetails, close_case, report_inquiry, show_case, submit_intake
+from handlers.cases import report_inquiry, show_case
+from handlers.closing import close_case
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.steps import mark_step
 from storage import cases, demands, pages
 
@@ -21,9 +23,10 @@ async def open_case(services, staff, presented: str) -> str:
 async def test_verbal_demand_is_logged_and_gets_step_five(services, staff):
     case_id = await open_case(services, staff, "nothing")
     logged = services.store.call(lambda db: demands.demands_between(db, "0", "9"))
-    assert [(d["case_id"], d["presented"], d["agency"]) for d in logged] == [
-        (case_id, "nothing", "County Sheriff")
+    assert [(d["case_id"], d["presented"], d["record_category"]) for d in logged] == [
+        (case_id, "nothing", "circulation")
     ]
+    assert "agency" not in logged[0]  # free text stays on the case, purged with it
     card = (await show_case(services, staff, case_id)).view
     assert [s.step_id for s in card.steps] == ["refer", "report_demand", "other_problems"]
 
@@ -123,9 +126,9 @@ async def test_close_requires_finished_steps_then_starts_retention(
 
 
 async def test_retried_report_with_same_key_pages_once(services, staff, pager, notifier):
-    first = await report_inquiry(services, staff, idempotency_key="slack:Ev1")
-    again = await report_inquiry(services, staff, idempotency_key="slack:Ev1")
-    assert first.case_id == again.case_id
+    first = await report_inquiry(services, staff, delivery_key="slack:Ev1")
+    again = await report_inquiry(services, staff, delivery_key="slack:Ev1")
+    assert first.case_id and again.replayed and again.case_id is None
     await pager.run_once()
     assert [d.kind for d in notifier.sent] == ["page"]
 

@@ -22,7 +22,8 @@ from bot.notifiers import FallbackNotConfigured, fallback_notifiers
 from bot.notifiers.email import EmailNotifier
 from bot.runtime import build_services
 from handlers import views as v
-from handlers.cases import IntakeDetails, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.pager import Delivery, DeliveryFailed, Pager
 from storage import pages
 from tests.conftest import RecordingNotifier

@@ -16,7 +16,8 @@ from bot.slack.blocks import message_blocks
 from bot.teams.cards import view_card
 from handlers.acknowledge import acknowledge_page
 from handlers.actors import Actor
-from handlers.cases import IntakeDetails, report_inquiry, show_case, status, submit_intake
+from handlers.cases import report_inquiry, show_case, status
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.pager import Pager
 from handlers.presenters import guidance_view
 from playbooks.engine import applicable_steps, first_screen, resolve_presentation

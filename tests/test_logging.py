@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logging_setup import QUIET_LOGGERS, configure
-from handlers.cases import IntakeDetails, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.pager import DeliveryFailed
 
 

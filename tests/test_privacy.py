@@ -6,7 +6,9 @@ import logging
 from pathlib import Path
 
 from handlers.acknowledge import acknowledge_page
-from handlers.cases import IntakeDetails, close_case, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
+from handlers.closing import close_case
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.steps import mark_step
 from playbooks.engine import applicable_steps
 

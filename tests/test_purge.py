@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from handlers.cases import IntakeDetails, close_case, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
+from handlers.closing import close_case
 from handlers.holds import release_hold
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.retention import purge_expired, vacuum_if_due
 from handlers.steps import mark_step
 from playbooks.engine import applicable_steps

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from bot.cli import cli
 from bot.report_formats import render_report
 from handlers.acknowledge import acknowledge_page
-from handlers.cases import IntakeDetails, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.reports import build_report, drill_summary, report_summary, restricted_band
 from handlers.steps import mark_step
 
@@ -50,10 +51,10 @@ async def test_counts_by_month_kind_and_outcome_leave_out_drills_and_restricted(
         "Another library user": 1,
     }
     assert data.by_outcome == {"Open": 3}
-    assert [(d.requester, d.agency) for d in data.demands] == [
-        ("Local or state police", "City Police"),
-        ("Another library user", ""),
-    ]
+    assert [(d.requester, d.records) for d in data.demands] == [
+        ("Local or state police", "Borrowing history"),
+        ("Another library user", "Borrowing history"),
+    ]  # the demand log never holds free text such as the agency
     assert data.restricted_range is None
 
 
@@ -88,12 +89,12 @@ async def test_formats_are_well_formed(services, staff):
         "2026-03-02",
         "Local or state police",
         "Nothing, or a verbal or informal request",
-        "Sheriff | Dept",
+        "Borrowing history",
         "Open",
     ] in rows
     body = json.loads(render_report(data, "json"))
     assert body["total"] == 1 and body["unauthorized_demands"]["total"] == 1
-    assert "Sheriff \\| Dept" in render_report(data, "md")
+    assert "Sheriff" not in render_report(data, "md")  # free text stays on the case
 
 
 async def test_html_report_is_one_self_contained_file_with_a_print_safe_chart(services, staff):

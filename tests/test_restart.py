@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.runtime import build_services
-from handlers.cases import IntakeDetails, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.pager import Pager
 from storage import pages
 from tests.conftest import RecordingNotifier

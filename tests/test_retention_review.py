@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.cases import IntakeDetails, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.review import ON_HOLD, complete_review, send_due_review
 from playbooks.review import load_review
 from storage import reviews

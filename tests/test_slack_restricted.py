@@ -44,7 +44,8 @@ async def test_gagged_order_stays_in_officer_dms(tmp_path):
         pg.clock.advance(timedelta(minutes=5))
         pg.runtime.wake_pager()
         second = await pg.wait_page(PRIVACY)
-        assert "needs the responsible officer" in second.args["text"]
+        # What a locked phone shows: that it is urgent and restricted, and its id; no more.
+        assert second.args["text"] == f"URGENT: [RESTRICTED] Case {case_id}"
         assert not any(word in all_text(second.args["blocks"]) for word in GAG_WORDS)
 
         # The director acknowledges from the first page, and opens the case privately.
@@ -55,7 +56,10 @@ async def test_gagged_order_stays_in_officer_dms(tmp_path):
             DIRECTOR, lambda c: "step_done" in str(c.args["blocks"])
         )
         assert "RESTRICTED" in all_text(officer_card.args["blocks"])
-        await pg.wait_message(STAFF, lambda c: "acknowledged" in c.args["text"])
+        notice = await pg.wait_message(
+            STAFF, lambda c: "The responsible officer has it" in all_text(c.args["blocks"])
+        )
+        assert notice.args["text"] == f"[RESTRICTED] Case {case_id}"
 
         allowed = {dm(DIRECTOR), dm(PRIVACY), dm(COUNSEL), dm(STAFF)}
         for method in MESSAGE_METHODS:

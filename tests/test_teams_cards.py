@@ -5,15 +5,20 @@ from __future__ import annotations
 import pytest
 
 from bot.teams.cards import form_card, view_card
-from bot.teams.commands import DRILL, HELP, START, STATUS, SUMMARY, command_of
 from handlers import views as v
 from handlers.actors import Actor
-from handlers.cases import IntakeDetails, close_form_for, report_inquiry, show_case, submit_intake
+from handlers.cases import report_inquiry, show_case
+from handlers.closing import close_form_for
+from handlers.commands import Command, command_of
 from handlers.help import help_view
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.page_views import officer_page
 from handlers.services import Services
 from storage import cases
 from tests.standins.payload_checks import check_adaptive_card
+
+DRILL, HELP, START = Command.DRILL, Command.HELP, Command.START
+STATUS, SUMMARY = Command.STATUS, Command.SUMMARY
 
 EVERYTHING = v.View(
     title="Case PG-TEST: A subpoena",
@@ -60,15 +65,15 @@ def test_a_view_with_everything_is_a_valid_card_with_the_banner_first() -> None:
     assert len(steps) == 2
     [step_buttons] = [i for i in steps[0]["items"] if i["type"] == "ActionSet"]
     assert [a["data"] for a in step_buttons["actions"]] == [
-        {"action": "step_done", "value": "PG-TEST:refer", "card": "case"},
-        {"action": "step_na", "value": "PG-TEST:refer", "card": "case"},
+        {"action": "step_done", "value": "PG-TEST:refer"},
+        {"action": "step_na", "value": "PG-TEST:refer"},
     ]
     assert not [i for i in steps[1]["items"] if i["type"] == "ActionSet"]
     assert card["actions"] == [
         {
             "type": "Action.Submit",
             "title": "Close case",
-            "data": {"action": "open_close", "value": "PG-TEST", "card": "case"},
+            "data": {"action": "open_close", "value": "PG-TEST"},
             "style": "destructive",
         }
     ]
@@ -83,10 +88,10 @@ async def test_every_handler_view_and_form_renders_as_a_valid_card(services: Ser
     views = [
         opened.view,
         submitted.view,
-        (await show_case(services, staff, opened.case_id)).view,  # "taken over"
+        (await show_case(services, staff, opened.case_id)).view,  # whom to tell, no more
         officer_page(services, case),
         (await show_case(services, officer, opened.case_id)).view,
-        help_view(services, officer, command="PatronGuard").view,
+        help_view(services, officer).view,
         v.refusal("Only officers.").view,
     ]
     for view in views:
@@ -114,7 +119,7 @@ async def test_the_intake_card_asks_in_categories(services: Services) -> None:
     agency = inputs["agency"]
     assert agency["type"] == "Input.Text" and agency["maxLength"] == 80
     assert "No personal details" in agency["placeholder"] and not agency.get("isRequired")
-    assert card["actions"][0]["data"] == {"action": "submit_intake", "value": opened.case_id}
+    assert card["actions"][0]["data"] == {"form": "intake", "value": opened.case_id}
 
 
 @pytest.mark.parametrize(
@@ -129,6 +134,10 @@ async def test_the_intake_card_asks_in_categories(services: Services) -> None:
         ("report a records request", START),
         ("an officer wants to know what a patron borrowed", START),
         ("status of my case please", START),
+        ("status please", STATUS),
+        ("drill: a pretend agent at the desk", DRILL),
+        ("help, an agent wants to see who borrowed a book", START),
+        ("<@U0BOT|patronguard> help", HELP),
         ("", START),
         (None, START),
     ],

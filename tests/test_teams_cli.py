@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.teams.commands import COMMAND_MENU
+from handlers.commands import COMMAND_MENU
 from storage import conversations
 from storage.db import connect
 from tests.standins.payload_checks import check_teams_manifest

@@ -24,7 +24,8 @@ from bot.runtime import build_services
 from handlers import views as v
 from handlers.acknowledge import acknowledge_page
 from handlers.actors import Actor
-from handlers.cases import IntakeDetails, report_inquiry, submit_intake
+from handlers.cases import report_inquiry
+from handlers.intake import IntakeDetails, submit_intake
 from handlers.pager import Delivery, DeliveryFailed, Pager
 from storage import pages
 from tests.conftest import RecordingNotifier
@@ -92,7 +93,7 @@ def one_delivery(settings: Settings, **changes) -> Delivery:
         "kind": "page",
         "channel": "webhook",
         "address": settings.officers[0].key,
-        "view": v.View(title="URGENT: Records request, case PG-TEST01", case_id="PG-TEST01"),
+        "view": v.View(title="Records request, case PG-TEST01", case_id="PG-TEST01", urgent=True),
     }
     return Delivery(**{**fields, **changes})
 
@@ -140,7 +141,12 @@ async def test_signed_event_verifies_and_tampering_does_not(receiver, settings):
 async def test_restricted_summary_has_only_the_id(receiver, settings):
     configured = with_webhook(settings, receiver.url)
     notifier = WebhookNotifier(configured, secret=SECRET)
-    view = v.View(title="Case PG-TEST02 needs the responsible officer", case_id="PG-TEST02")
+    view = v.View(
+        title="Case PG-TEST02 needs the responsible officer",
+        case_id="PG-TEST02",
+        urgent=True,  # a restricted case always is: it says nothing else
+        restricted=True,
+    )
     await notifier.deliver(
         one_delivery(configured, case_id="PG-TEST02", view=view, restricted=True, drill=True)
     )

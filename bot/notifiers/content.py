@@ -50,14 +50,8 @@ def is_edit(delivery: Delivery) -> bool:
 
 
 def is_urgent(delivery: Delivery) -> bool:
-    """Urgency as the chat page shows it; restricted cases always count as urgent.
-
-    A restricted case (for example a gagged order) says nothing else, so marking every one
-    urgent reveals nothing and makes sure the officer does not leave it until later.
-    """
-    if delivery.restricted or delivery.kind == "exhausted":
-        return True
-    return delivery.view.title.lstrip().upper().startswith("URGENT")
+    """Urgency as the handlers decided it for the chat page (a field, never a title)."""
+    return delivery.view.urgent or delivery.kind == "exhausted"
 
 
 def page_content(delivery: Delivery) -> PageContent:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
@@ -27,6 +27,8 @@ class EmailNotifier:
     """
 
     channel = "email"
+    page_interval = timedelta(0)  # a fallback goes out when due; it is never combined
+    max_buttons = 1
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -62,6 +62,8 @@ class WebhookNotifier:
     """POSTs one JSON event per page (and one when the page is acknowledged)."""
 
     channel = "webhook"
+    page_interval = timedelta(0)  # a fallback goes out when due; it is never combined
+    max_buttons = 1
 
     def __init__(
         self,

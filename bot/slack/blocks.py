@@ -83,22 +83,21 @@ def base_action(action_id: str) -> str:
 
 
 def message_text(view: v.View) -> str:
-    """The notification and screen-reader fallback for a message."""
-    return fit(escape(view.plain_text() or view.title), FALLBACK_TEXT_MAX)
+    """The notification and screen-reader text, as the handlers decided it."""
+    return fit(escape(view.notification_text() or "PatronGuard"), FALLBACK_TEXT_MAX)
 
 
-def message_args(reply: v.Reply) -> dict[str, Any]:
-    """`blocks` and `text` for a message showing a handler's reply.
+def message_args(view: v.View, form: v.Form | None = None) -> dict[str, Any]:
+    """`blocks` and `text` for a message showing a view.
 
-    A form the reply carries cannot be shown inside a message, so it becomes the button that
-    opens it (unless the view already has that button).
+    A form cannot be shown inside a message, so it becomes the button that opens it (unless
+    the view already has that button).
     """
-    view = reply.view
     extra: tuple[v.Button, ...] = ()
-    if reply.form is not None and reply.form.form_id in FORM_BUTTONS:
-        label, action = FORM_BUTTONS[reply.form.form_id]
+    if form is not None and form.form_id in FORM_BUTTONS:
+        label, action = FORM_BUTTONS[form.form_id]
         if not any(b.action == action for b in view.buttons):
-            extra = (v.Button(label, action, reply.form.case_id),)
+            extra = (v.Button(label, action, form.case_id),)
     return {"blocks": message_blocks(view, extra_buttons=extra), "text": message_text(view)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -50,6 +51,8 @@ class SlackNotifier:
     """
 
     channel = "slack"
+    page_interval = timedelta(seconds=1)  # Slack allows about one message a second per channel
+    max_buttons = 25  # the most buttons Slack allows in one actions block
 
     def __init__(self, client: AsyncWebClient):
         self.client = client

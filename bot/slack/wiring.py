@@ -32,7 +32,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.server import Runtime, StartupError
+from bot.runtime import Runtime, StartupError
 from bot.slack.app import register_listeners
 from bot.slack.notifier import SlackNotifier
 

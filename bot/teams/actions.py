@@ -1,124 +1,62 @@
-"""Text commands and card buttons, turned into handler calls; the replies go back as cards.
+"""Teams activities turned into one interaction each; outcomes sent back as cards.
 
-Everything here runs in the person's personal chat with the bot. Buttons that change a case
-edit the card they were pressed on (Teams gives its id as `reply_to_id`); refusals are a short
-reply and leave that card as it was.
+Everything happens in the person's personal chat with the bot. A button that changes a case
+edits the card it was pressed on (Teams gives its id as `reply_to_id`); a refusal is a short
+reply of its own and leaves that card as it was.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from botbuilder.core import TurnContext
 
-from bot.teams.cards import CASE_CARD, SUBMIT_CLOSE, SUBMIT_INTAKE
-from bot.teams.commands import BOT_NAME, DRILL, HELP, START, STATUS, SUMMARY
-from bot.teams.replies import send_reply, update_card
-from handlers import cases
-from handlers import views as v
-from handlers.acknowledge import acknowledge_page
+from bot.teams.cards import ACTION, FORM, VALUE
+from bot.teams.replies import send_outcome, update_card
 from handlers.actors import Actor
-from handlers.help import help_view
-from handlers.holds import release_hold
-from handlers.reports import report_summary
-from handlers.review import complete_review
+from handlers.interactions import Interaction, Kind, Outcome, Placement, handle
 from handlers.services import Services
-from handlers.steps import mark_step
-from playbooks.engine import DONE, NOT_APPLICABLE
 
-CASE_ID = re.compile(r"PG-[2-9A-Z]{6}")
 log = logging.getLogger("patronguard.teams")
 
-UNKNOWN_ACTION = (
-    "Sorry, that button is not one PatronGuard knows, perhaps from an older card. "
-    "Type help to see what you can do."
-)
 
+def interaction_of(actor: Actor, text: str | None, value: Any, key: str | None) -> Interaction:
+    """A message's text, or the data of a pressed card button, as one interaction.
 
-async def handle_command(
-    services: Services, context: TurnContext, actor: Actor, command: str, *, key: str | None
-) -> None:
-    """help, status, report (officers' summary), drill, or anything else: report a request."""
-    if command == HELP:
-        reply = help_view(services, actor, command=BOT_NAME)
-    elif command == STATUS:
-        reply = await cases.status(services, actor)
-    elif command == SUMMARY:
-        reply = await report_summary(services, actor)
-    else:
-        reply = await cases.report_inquiry(
-            services, actor, drill=command == DRILL, idempotency_key=key
+    Odd data (not a mapping, missing or non-text fields) passes on as it is, for the handlers
+    to refuse with their own words; nothing is guessed.
+    """
+    if value is None:
+        return Interaction(actor, Kind.TEXT, name=text or "", delivery_key=key)
+    data = value if isinstance(value, dict) else {}
+    case_id = data.get(VALUE)
+    case_id = case_id if isinstance(case_id, str) else ""
+    form = data.get(FORM)
+    if isinstance(form, str):
+        fields = {k: v for k, v in data.items() if k not in (FORM, VALUE)}
+        return Interaction(
+            actor, Kind.FORM, name=form, value=case_id, fields=fields, delivery_key=key
         )
-        log.info("case %s: reported in Teams", reply.case_id)
-    await send_reply(context, reply)
+    action = data.get(ACTION)
+    name = action if isinstance(action, str) else ""
+    return Interaction(actor, Kind.BUTTON, name=name, value=case_id, delivery_key=key)
 
 
-async def handle_submit(
-    services: Services,
-    context: TurnContext,
-    actor: Actor,
-    data: Any,
-    *,
-    key: str | None,
-) -> None:
-    """One press of an Action.Submit button: data carries action, value and any form inputs."""
-    data = data if isinstance(data, dict) else {}
-    action, value = data.get("action"), data.get("value")
-    if not isinstance(action, str) or not isinstance(value, str):
-        await send_reply(context, v.refusal(UNKNOWN_ACTION, title="Unknown action"))
+async def respond(services: Services, context: TurnContext, interaction: Interaction) -> None:
+    """Let the handlers decide, then answer in this conversation."""
+    outcome = await handle(services, interaction)
+    if outcome.replayed:
+        log.info("ignored a repeated Teams activity")
         return
-    if action == v.REPORT:
-        await handle_command(services, context, actor, START, key=key)
-    elif action == SUBMIT_INTAKE:
-        reply = await cases.submit_intake(services, actor, value, cases.intake_from_answers(data))
-        await send_reply(context, reply)
-    elif action == SUBMIT_CLOSE:
-        extra = {"summary": _text(data, "summary")} if _text(data, "summary") else {}
-        reply = await cases.close_case(services, actor, value, _text(data, "outcome"), **extra)
-        await _in_place(context, reply)
-    elif action in (v.STEP_DONE, v.STEP_NOT_APPLICABLE):
-        case_id, _, step_id = value.partition(":")
-        state = DONE if action == v.STEP_DONE else NOT_APPLICABLE
-        await _in_place(context, await mark_step(services, actor, case_id, step_id, state=state))
-    elif action == v.ACK_PAGE:
-        reply = await acknowledge_page(services, actor, value)
-        if not reply.refused and data.get("card") == CASE_CARD:
-            reply = await cases.show_case(services, actor, value)  # keep the steps on the card
-        await _in_place(context, reply)
-    elif action in _CHANGERS:
-        await _in_place(context, await _CHANGERS[action](services, actor, value))
-    elif action in _OPENERS:
-        await send_reply(context, await _OPENERS[action](services, actor, value))
-    else:
-        await send_reply(context, v.refusal(UNKNOWN_ACTION, title="Unknown action"))
-        return
-    # Both come from the request: log only what has the shape of our own ids.
-    case_id = value.partition(":")[0] if CASE_ID.fullmatch(value.partition(":")[0]) else "-"
-    known = (*v.ACTIONS, SUBMIT_INTAKE, SUBMIT_CLOSE)
-    log.info("case %s: %s from Teams", case_id, action if action in known else "other")
+    await render(context, outcome)
+    if outcome.what:
+        log.info("case %s: %s from Teams", outcome.case_id or "-", outcome.what)
 
 
-# Buttons that change something and show the result on the card they were pressed on.
-_CHANGERS = {v.RELEASE_HOLD: release_hold, v.REVIEW_DONE: complete_review}
-# Buttons that open something new below.
-_OPENERS = {
-    v.OPEN_CASE: cases.show_case,
-    v.OPEN_INTAKE: cases.intake_form_for,
-    v.OPEN_CLOSE: cases.close_form_for,
-}
-
-
-async def _in_place(context: TurnContext, reply: v.Reply) -> None:
-    """Show a changed case on the card that was pressed; a refusal is a reply of its own."""
+async def render(context: TurnContext, outcome: Outcome) -> None:
     card_id = context.activity.reply_to_id
-    if reply.refused or not card_id:
-        await send_reply(context, reply)
+    if outcome.placement == Placement.IN_PLACE and card_id and outcome.view is not None:
+        await update_card(context, card_id, outcome.view)
         return
-    await update_card(context, card_id, reply.view)
-
-
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    await send_outcome(context, outcome)

@@ -28,7 +28,7 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult, JwtTokenExtractor
 from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
 
-from bot.server import StartupError
+from bot.runtime import StartupError
 
 log = logging.getLogger("patronguard.teams")
 

@@ -13,18 +13,15 @@ from typing import Any
 from botbuilder.schema import Attachment
 
 from handlers import views as v
-from handlers.presenters import RESTRICTED_BANNER, STATE_LABELS
+from handlers.presenters import STATE_LABELS
 
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 VERSION = "1.5"
 
-# Form submissions carry these actions; the form id says which handler takes them.
-SUBMIT_INTAKE = "submit_intake"
-SUBMIT_CLOSE = "submit_close"
-SUBMIT_ACTIONS = {"intake": SUBMIT_INTAKE, "close": SUBMIT_CLOSE}
-# Where a button sits, so an action can update the card it came from with the right view.
-CASE_CARD = "case"
+# What a pressed button sends back: {"action": ..., "value": ...}; a form's submit button
+# sends {"form": <form id>, "value": <case id>} with the form's inputs.
+ACTION, FORM, VALUE = "action", "form", "value"
 
 _TONE_COLORS = {v.REFUSAL: "attention", v.WARNING: "warning", v.SUCCESS: "good"}
 _BUTTON_STYLES = {"primary": "positive", "danger": "destructive"}
@@ -34,13 +31,11 @@ _CODE = re.compile(r"`([^`]+)`")
 
 def view_card(view: v.View) -> dict[str, Any]:
     """A view as a card: banner first, then title, lines, sections, facts, steps, buttons."""
-    where = CASE_CARD if view.steps else None
     body: list[dict[str, Any]] = []
     if view.banner:
         body.append(_banner(view.banner))
-    body.append(
-        _text(view.title, size="medium", weight="bolder", color=_TONE_COLORS.get(view.tone))
-    )
+    title = f"URGENT: {view.title}" if view.urgent else view.title
+    body.append(_text(title, size="medium", weight="bolder", color=_TONE_COLORS.get(view.tone)))
     body += [_text(line) for line in view.lines if line]
     for section in view.sections:
         body += _section(section)
@@ -51,23 +46,19 @@ def view_card(view: v.View) -> dict[str, Any]:
                 "facts": [{"title": f.label, "value": f.value or "-"} for f in view.facts],
             }
         )
-    body += [_step(step, where) for step in view.steps]
+    body += [_step(step) for step in view.steps]
     if view.footer:
         body.append(_text(view.footer, size="small", subtle=True, separator=True))
     card = _card(body, preview_text(view))
     if view.buttons:
-        card["actions"] = [_submit(b, where) for b in view.buttons]
+        card["actions"] = [_submit(b) for b in view.buttons]
     return card
 
 
 def preview_text(view: v.View) -> str:
-    """What a notification (or a client too old for the card) shows, e.g. on a locked phone.
-
-    A restricted case shows only its id there: its title can name what was presented.
-    """
-    if RESTRICTED_BANNER in view.banner:
-        return f"[{view.banner}] Case {view.case_id}" if view.case_id else f"[{view.banner}]"
-    return view.plain_text()
+    """What a notification (or a client too old for the card) shows, e.g. on a locked phone:
+    the text the handlers decided (a restricted case gives only its id)."""
+    return view.notification_text()
 
 
 def form_card(form: v.Form) -> dict[str, Any]:
@@ -86,10 +77,7 @@ def form_card(form: v.Form) -> dict[str, Any]:
             "type": "Action.Submit",
             "title": form.submit_label,
             "style": "positive",
-            "data": {
-                "action": SUBMIT_ACTIONS.get(form.form_id, form.form_id),
-                "value": form.case_id,
-            },
+            "data": {FORM: form.form_id, VALUE: form.case_id},
         }
     ]
     return card
@@ -148,7 +136,7 @@ def _section(section: v.Section) -> list[dict[str, Any]]:
     return items + [_text(line, spacing="small") for line in lines]
 
 
-def _step(step: v.StepItem, where: str | None) -> dict[str, Any]:
+def _step(step: v.StepItem) -> dict[str, Any]:
     state = STATE_LABELS.get(step.state, step.state)
     items: list[dict[str, Any]] = [
         {
@@ -172,14 +160,12 @@ def _step(step: v.StepItem, where: str | None) -> dict[str, Any]:
     if step.state_note:
         items.append(_text(step.state_note, size="small", subtle=True, spacing="none"))
     if step.buttons:
-        items.append({"type": "ActionSet", "actions": [_submit(b, where) for b in step.buttons]})
+        items.append({"type": "ActionSet", "actions": [_submit(b) for b in step.buttons]})
     return {"type": "Container", "separator": True, "spacing": "medium", "items": items}
 
 
-def _submit(button: v.Button, where: str | None) -> dict[str, Any]:
-    data: dict[str, Any] = {"action": button.action, "value": button.value}
-    if where:
-        data["card"] = where
+def _submit(button: v.Button) -> dict[str, Any]:
+    data: dict[str, Any] = {ACTION: button.action, VALUE: button.value}
     action: dict[str, Any] = {"type": "Action.Submit", "title": button.label, "data": data}
     if button.style in _BUTTON_STYLES:
         action["style"] = _BUTTON_STYLES[button.style]

@@ -7,14 +7,16 @@ reporter's Teams user id). It returns where the message is, so later deliveries 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from botbuilder.core.cloud_adapter_base import CloudAdapterBase
 from botbuilder.schema import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
-from bot.teams.references import Logic, continue_in, stored_reference
+from bot.teams.references import Logic, continue_in
 from bot.teams.replies import view_activity
+from handlers.conversations import reference_for
 from handlers.pager import Delivery, DeliveryFailed
 from handlers.services import Services
 
@@ -28,6 +30,8 @@ class TeamsNotifier:
     """Implements handlers.pager.Notifier for channel "teams"."""
 
     channel = "teams"
+    page_interval = timedelta(seconds=1)  # Teams throttles bursts to one conversation
+    max_buttons = 6  # Teams shows at most six actions on a card
 
     def __init__(self, adapter: CloudAdapterBase, services: Services, *, app_id: str = "") -> None:
         self.adapter = adapter
@@ -45,7 +49,7 @@ class TeamsNotifier:
                 raise DeliveryFailed("bad_update_ref", permanent=True)
             await self._call(reference, lambda context: context.update_activity(activity))
             return delivery.update_ref
-        reference = await stored_reference(self.services, delivery.address)
+        reference = await reference_for(self.services, delivery.address)
         if reference is None:
             raise DeliveryFailed("no_conversation", permanent=True)
         sent = await self._call(reference, lambda context: context.send_activity(activity))

@@ -20,9 +20,6 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from handlers.services import Services
-from storage import conversations
-
 PERSONAL = "personal"
 
 Logic = Callable[[TurnContext], Awaitable[Any]]
@@ -60,15 +57,6 @@ def personal_reference(activity: Activity, *, conversation_id: str | None = None
 
 def to_reference(data: dict[str, Any]) -> ConversationReference:
     return ConversationReference().deserialize(data)
-
-
-async def remember(services: Services, user_id: str, reference: dict[str, Any]) -> None:
-    at = services.now_text()
-    await services.store.run(lambda db: conversations.save_reference(db, user_id, reference, at=at))
-
-
-async def stored_reference(services: Services, user_id: str) -> dict[str, Any] | None:
-    return await services.store.run(lambda db: conversations.get_reference(db, user_id))
 
 
 async def continue_in(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import requests
@@ -13,12 +12,10 @@ from aiohttp import web
 from botbuilder.schema import Activity
 from urllib3.util import parse_url
 
+from bot.runtime import Runtime
 from bot.teams.auth import AuthSettings, auth_settings, build_adapter
 from bot.teams.bot import PatronGuardBot
 from bot.teams.notifier import TeamsNotifier
-
-if TYPE_CHECKING:
-    from bot.server import Runtime
 
 log = logging.getLogger("patronguard.teams")
 
