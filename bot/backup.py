@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.files import CannotWrite, explain, make_folder_for
+from storage.backup import CopyFailed, copy_database, integrity
 
 BACKUP_MODE = 0o600
 FOLDER_MODE = 0o700  # a folder made for backups is as private as the backups in it
@@ -49,57 +49,33 @@ def backup_database(source: Path, target: Path, *, force: bool = False) -> Backu
         raise BackupError(str(exc)) from None
     partial = target.with_name(f".{target.name}.partial")
     try:
-        _copy(source, partial)
-        integrity = _integrity(partial)
-        if integrity != "ok":
+        _create_private(partial)
+        copy_database(source, partial)
+        os.chmod(partial, BACKUP_MODE)
+        checked = integrity(partial)
+        if checked != "ok":
             raise BackupError(
-                f"the copy failed its integrity check ({integrity}); the database may be "
+                f"the copy failed its integrity check ({checked}); the database may be "
                 "damaged: keep your older backups and run `patronguard check`"
             )
         os.replace(partial, target)  # atomic: the target is either the old file or a checked copy
-    except sqlite3.Error as exc:
+    except CopyFailed as exc:
         next_step = (
             "check that --db or PATRONGUARD_DB names the database serve uses"
-            if "not a database" in str(exc)
+            if exc.not_a_database
             else "check the disk space and permissions"
         )
-        raise BackupError(f"could not back up {source} ({_reason(exc)}); {next_step}") from None
+        raise BackupError(f"could not back up {source} ({exc}); {next_step}") from None
     except OSError as exc:
         raise BackupError(explain("write", target, exc)) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
-    return BackupResult(source, target, target.stat().st_size, integrity)
+    return BackupResult(source, target, target.stat().st_size, checked)
 
 
-def _copy(source: Path, partial: Path) -> None:
+def _create_private(partial: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         partial.unlink()
     # Created 0600 before SQLite writes a byte, so the copy is never readable by others.
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, BACKUP_MODE))
-    live = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        live.execute("PRAGMA busy_timeout=5000")  # wait out the writer's short transactions
-        copy = sqlite3.connect(partial)
-        try:
-            live.backup(copy)  # the whole database in one step: a consistent snapshot
-            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
-        finally:
-            copy.close()
-    finally:
-        live.close()
-    os.chmod(partial, BACKUP_MODE)
-
-
-def _integrity(path: Path) -> str:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = conn.execute("PRAGMA integrity_check").fetchall()
-    finally:
-        conn.close()
-    return "; ".join(str(r[0]) for r in rows[:3])
-
-
-def _reason(exc: sqlite3.Error) -> str:
-    # SQLite's own words name the condition (locked, not a database), never the data.
-    return str(exc).split(":")[0]

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from sqlite_utils import Database
 
 from bot.config import Contact, Settings, database_path, load_settings
 from bot.playbook_checks import playbook_problems, review_problems
 from playbooks.yamlfile import FileProblems, Problem, load_yaml, suggest_keys
 from storage import conversations
+from storage.db import StorageUnavailable, read_only
 
 SECRET_SHAPES = {
     "SLACK_BOT_TOKEN": (r"xoxb-[A-Za-z0-9-]+", "a bot token starts with xoxb-"),
@@ -207,12 +205,9 @@ def _teams_conversations(db_path: Path) -> set[str] | None:
     if not db_path.is_file():
         return None
     try:
-        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return conversations.users_with_reference(Database(conn))
-        finally:
-            conn.close()
-    except sqlite3.Error:  # locked, unreadable or not a database: say nothing rather than guess
+        with read_only(db_path) as db:
+            return conversations.users_with_reference(db)
+    except StorageUnavailable:  # locked, unreadable or not a database: say nothing, not guess
         return None
 
 

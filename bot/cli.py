@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 import tempfile
 from datetime import datetime
@@ -73,13 +72,6 @@ def check_database_folder(path: Path, fix: str = "check --db or PATRONGUARD_DB")
     """A database in a folder that does not exist is a mistyped path, not a new database."""
     if not path.parent.is_dir():
         raise click.ClickException(f"there is no folder {path.parent} for the database; {fix}")
-
-
-def database_error(path: Path, exc: sqlite3.Error) -> str:
-    reason = str(exc).split(":")[0]  # SQLite's own words name the condition, never the data
-    if "not a database" in reason:
-        return f"{path} is not a PatronGuard database ({reason}); check --db or PATRONGUARD_DB"
-    return f"cannot open the database {path} ({reason}); check the disk space and permissions"
 
 
 @click.group()
@@ -170,8 +162,6 @@ def demo(scenario: str | None, db_file: Path | None) -> None:
         sys.exit(130)
     except StorageUnavailable as exc:
         raise click.ClickException(str(exc)) from None
-    except sqlite3.DatabaseError as exc:
-        raise click.ClickException(database_error(db_file or Path("demo.db"), exc)) from None
     if failures:
         click.secho(f"Demo failed: {len(failures)} check(s) did not hold.", fg="red", err=True)
         sys.exit(1)
@@ -279,9 +269,6 @@ def serve(
         ) from None
     except (StartupError, StorageUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
-    except sqlite3.DatabaseError as exc:
-        path = cfg.database_path(settings, db_file)
-        raise click.ClickException(database_error(path, exc)) from None
     click.echo(f"PatronGuard listening on http://{host}:{port} (health: /healthz)")
     try:
         run(app, host, port)  # cuts off clients whose request headers are too slow
@@ -491,8 +478,6 @@ def open_services(
         ) from None
     except StorageUnavailable as exc:
         raise click.ClickException(str(exc)) from None
-    except sqlite3.DatabaseError as exc:
-        raise click.ClickException(database_error(path, exc)) from None
 
 
 @cli.group()

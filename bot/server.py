@@ -16,8 +16,9 @@ from aiohttp.web_protocol import RequestHandler
 from bot.config import Settings
 from bot.notifiers import FallbackNotConfigured, fallback_notifiers
 from bot.runtime import Runtime, StartupError, build_services
-from handlers.audit import audit_overdue, overdue_pages
+from handlers.audit import audit_overdue
 from handlers.clock import Clock
+from handlers.health import check_health
 from handlers.pager import Pager
 from handlers.retention import purge_expired, vacuum_if_due
 from handlers.review import send_due_review
@@ -124,17 +125,11 @@ async def _close_store(app: web.Application) -> None:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """JSON health for monitors: database writable, pager loop alive, overdue pages."""
+    """JSON health for monitors: 503 whenever a report would be refused (the database cannot
+    take a real write), no configured officer can be paged, the pager stopped, or pages are
+    overdue. It turns 200 again by itself when the cause goes away."""
     runtime = request.app[RUNTIME]
-    services = runtime.services
-    writable = True
-    overdue = 0
-    try:
-        overdue = len(await overdue_pages(services))
-        await services.store.run(_probe_write, transaction=False)
-    except Exception as exc:
-        writable = False
-        log.error("health: database not writable (%s)", type(exc).__name__)
+    found = await check_health(runtime.services, channels=frozenset(runtime.notifiers))
     pager = runtime.pager
     loop_time = asyncio.get_running_loop().time()
     alive = bool(
@@ -142,21 +137,17 @@ async def healthz(request: web.Request) -> web.Response:
         and pager.last_cycle_at is not None
         and loop_time - pager.last_cycle_at < runtime.pager_idle * 3 + 30
     )
-    healthy = writable and alive and overdue == 0
+    healthy = found.ok and alive
     body = {
         "ok": healthy,
-        "database_writable": writable,
+        "database_writable": found.database_writable,
         "pager_alive": alive,
-        "overdue_pages": overdue,
+        "overdue_pages": found.overdue_pages,
+        "officers_reachable": found.reachable_officers,
+        "officers_unreachable": list(found.unreachable_officers),
         "channels": sorted(runtime.notifiers),
     }
     return web.json_response(body, status=200 if healthy else 503)
-
-
-def _probe_write(db) -> None:
-    # Takes the write lock without changing anything: fails on a read-only or locked file.
-    db.execute("BEGIN IMMEDIATE")
-    db.execute("ROLLBACK")
 
 
 # -- serving: what `patronguard serve` runs ---------------------------------------------------

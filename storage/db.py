@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -22,6 +24,10 @@ class StorageUnavailable(Exception):
     """The database cannot be written (read-only, full disk, missing directory)."""
 
 
+class NotADatabase(StorageUnavailable):
+    """The file is there but is not a PatronGuard database: a mistyped path, most likely."""
+
+
 def connect(path: Path | str) -> Database:
     """Open (creating if needed) and migrate the database at `path`."""
     path = Path(path)
@@ -33,13 +39,41 @@ def connect(path: Path | str) -> Database:
         migrations.apply(db)
     except sqlite3.OperationalError as exc:
         raise StorageUnavailable(describe_storage_error(path, exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise NotADatabase(
+            f"{path} is not a PatronGuard database ({_reason(exc)}); check --db or PATRONGUARD_DB"
+        ) from None
     return db
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[Database]:
+    """The database opened for reading only: nothing is created, migrated or locked for long.
+
+    Raises StorageUnavailable when the file cannot be read as a database.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StorageUnavailable(describe_storage_error(path, exc)) from None
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")  # wait out the writer's short transactions
+        yield Database(conn)
+    except sqlite3.Error as exc:
+        raise StorageUnavailable(describe_storage_error(path, exc)) from None
+    finally:
+        conn.close()
 
 
 def describe_storage_error(path: Path, exc: sqlite3.Error) -> str:
     """A message IT can act on; sqlite's own text names the condition, never data."""
-    reason = str(exc).split(":")[0]
-    return f"cannot write the database {path} ({reason}); check the disk space and permissions"
+    return (
+        f"cannot write the database {path} ({_reason(exc)}); check the disk space and permissions"
+    )
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    return str(exc).split(":")[0]
 
 
 def pragma_values(db: Database) -> dict[str, object]:

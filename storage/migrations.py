@@ -158,3 +158,15 @@ def m007_demand_log_without_free_text(db: Database) -> None:
     # The demand log keeps only structured fields for reporting; free text (the agency)
     # stays on its case, redacted, and goes when the case is purged.
     db.execute("ALTER TABLE demands DROP COLUMN agency")
+
+
+@migrations()
+def m008_health_probe(db: Database) -> None:
+    # One row that /healthz rewrites with a report-sized payload: a real, committed write.
+    db.execute(
+        """CREATE TABLE health_probe (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            at TEXT NOT NULL,
+            payload BLOB NOT NULL
+        )"""
+    )

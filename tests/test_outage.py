@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.config import EmailSettings
 from bot.server import RUNTIME, create_app
 from handlers.cases import report_inquiry
 from handlers.steps import mark_step
@@ -62,8 +63,14 @@ async def test_other_actions_are_refused_the_same_way(services, staff, officer):
     assert steps == {}
 
 
+def with_email(settings):
+    """Officers reachable by email, so health is about the database alone."""
+    email = EmailSettings(host="127.0.0.1", port=2525, starttls=False, sender="pg@example.org")
+    return settings.model_copy(update={"email": email})
+
+
 async def test_healthz_turns_unhealthy_when_the_database_cannot_be_written(settings, db_path):
-    app = create_app(settings, db_path, {}, slack=False, teams=False)
+    app = create_app(with_email(settings), db_path, {}, slack=False, teams=False)
     async with TestClient(TestServer(app)) as client:
         runtime = app[RUNTIME]
         await runtime.pager.run_once()

@@ -33,6 +33,7 @@ def test_migrations_apply_once_and_reopen_cleanly(db_path):
         "m004_retention_reviews",
         "m006_intake_facts",
         "m007_demand_log_without_free_text",
+        "m008_health_probe",
     ]
 
 
