@@ -163,7 +163,7 @@ def _play(run: DemoRun, scenario: Scenario | None) -> None:
     case = _case(run, case_id)
     if scenario is not None:
         run.expect(case.presented == scenario.expect, f"recorded as {scenario.expect}")
-    presentation = services.playbook.presentations[case.presented]  # type: ignore[index]
+    presentation = services.playbook.presentation(case.presented)
     click.echo()
     echo_view(intake.view, heading=f"After the form ({presentation.label}):")
     run.deliver()
@@ -247,7 +247,7 @@ def _summarise(run: DemoRun, case_id: str) -> None:
         )
     )
     assert case is not None
-    presentation = services.playbook.presentations[case.presented]  # type: ignore[index]
+    presentation = services.playbook.presentation(case.presented)
     run.expect(case.status == "closed", "the case is closed")
     run.expect((logged is not None) == presentation.unauthorized, "unauthorized demands are logged")
     run.expect(bool(case.legal_hold) == presentation.legal_process, "legal process puts a hold")
@@ -301,10 +301,10 @@ def _ask_details(services: Services) -> IntakeDetails:
     if offered[presented].document:
         signed_by = _pick(
             "Is it signed by a judge or magistrate, and does it name a court?",
-            dict(pb.signers),
+            pb.labels("signers"),
             empty="unsure",
         )
-    received_via = _pick("How did the request come?", dict(pb.received_via), empty="in_person")
+    received_via = _pick("How did the request come?", pb.labels("received_via"), empty="in_person")
     kind = _pick("Who is asking?", pb.requester_kinds, empty="unknown")
     category = _pick("What kind of record do they want?", pb.record_categories, empty="unknown")
     waiting = _yes_no("Is the requester waiting now?", default=True)

@@ -20,7 +20,7 @@ import sys
 import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 FORMATS = ("json", "text")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -136,7 +136,7 @@ class TextFormatter(logging.Formatter):
 
 
 def configure(
-    fmt: Literal["json", "text"] = "text",
+    fmt: str = "text",
     level: str | int = "INFO",
     *,
     stream: TextIO | None = None,

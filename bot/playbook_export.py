@@ -74,7 +74,9 @@ def _overview(playbook: Playbook, settings: Settings) -> Part:
 
 def _state_law(settings: Settings) -> Part:
     law = settings.state_law
-    rows = [(label, getattr(law, name)) for name, label in STATE_LAW_FIELDS if getattr(law, name)]
+    rows: list[tuple[str, ...]] = [
+        (label, str(getattr(law, name))) for name, label in STATE_LAW_FIELDS if getattr(law, name)
+    ]
     if not rows:
         return Part(
             "Your state's rules (state_law in the config)",
@@ -103,7 +105,7 @@ def _first_screens(playbook: Playbook, settings: Settings) -> list[Part]:
     ]
     parts.append(_screen_part("Before anyone knows (the default)", playbook, CaseFacts()))
     for key in PRESENTED:
-        presentation = playbook.presentations[key]
+        presentation = playbook.presentation(key)
         flags = [
             name
             for name, on in (
@@ -152,10 +154,10 @@ def _steps(playbook: Playbook, settings: Settings) -> list[Part]:
         )
     ]
     for step in sorted(playbook.steps, key=lambda s: s.number):
-        applies = ", ".join(playbook.presentations[p].label for p in step.applies_to)
+        applies = ", ".join(playbook.presentation(p).label for p in step.applies_to)
         table = Table(("When presented", "Wording", "Sources"))
         for key, line in step.guidance.items():
-            when = "Otherwise" if key == "default" else playbook.presentations[key].label  # type: ignore[index]
+            when = "Otherwise" if key == "default" else playbook.presentation(key).label
             table.rows.append((when, *_row(playbook, line)))
         for note in step.notes:
             table.rows.append((_condition(playbook, note.when), *_row(playbook, note)))
@@ -190,16 +192,16 @@ def _sources(playbook: Playbook, ids: list[str]) -> str:
 
 
 def _condition(playbook: Playbook, when: Condition) -> str:
-    labels = {
-        "presented": lambda k: playbook.presentations[k].label,
-        "received_via": lambda k: playbook.received_via[k],
-        "requester_kind": lambda k: playbook.requester_kinds.get(k, k),
-        "record_category": lambda k: playbook.record_categories.get(k, k),
-        "library_kind": lambda k: f"{k} library",
+    labels: dict[str, dict[str, str]] = {
+        "presented": {k: p.label for k, p in playbook.presentations.items()},
+        "received_via": playbook.labels("received_via"),
+        "requester_kind": playbook.requester_kinds,
+        "record_category": playbook.record_categories,
+        "library_kind": {k: f"{k} library" for k in ("public", "school", "academic")},
     }
     parts = []
     for name, values in when.model_dump(exclude_none=True).items():
-        parts.append(" or ".join(labels[name](v) for v in values))
+        parts.append(" or ".join(labels[name].get(v, v) for v in values))
     return "; and ".join(parts)
 
 

@@ -25,7 +25,7 @@ from handlers.review import send_due_review
 
 log = logging.getLogger("patronguard.server")
 
-RUNTIME = web.AppKey("runtime", "Runtime")
+RUNTIME = web.AppKey("runtime", Runtime)
 MAX_BODY = 256 * 1024  # Slack and Bot Framework payloads are far smaller
 HEADER_TIMEOUT = 10.0  # seconds for a request line and its headers to arrive
 KEEPALIVE_TIMEOUT = 75.0  # idle keep-alive connections, as aiohttp's run_app sets it
@@ -80,6 +80,7 @@ def create_app(
 
 async def _start_background(app: web.Application) -> None:
     runtime = app[RUNTIME]
+    assert runtime.pager is not None  # create_app made it
     runtime.tasks.append(
         asyncio.create_task(runtime.pager.run(runtime.stop, idle=runtime.pager_idle))
     )

@@ -101,10 +101,10 @@ async def status(services: Services, actor: Actor) -> v.Reply:
     )
     if not found:
         return v.Reply(view=v.View(title="No open cases", lines=("Nothing is waiting.",)))
-    lines = []
-    buttons = []
+    lines: list[str] = []
+    buttons: list[v.Button] = []
     for case in found[:STATUS_SHOWN]:
-        label = services.playbook.presentations[case.presented].label
+        label = services.playbook.presentation(case.presented).label
         ack = "acknowledged" if case.acknowledged_at else "awaiting acknowledgement"
         drill = " (drill)" if case.drill else ""
         if case.restricted and not privileged:

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from handlers.settings import Contact, Settings
 from storage import pages
-from storage.records import CaseRecord
+from storage.records import CaseRecord, PageKind
 from storage.timefmt import from_text, to_text
 
 
@@ -30,7 +30,7 @@ class PlannedPage:
     """One row of a frozen escalation: who, on which channel, when."""
 
     dedup_key: str
-    kind: str
+    kind: PageKind
     recipient: str
     channel: str
     due: datetime
@@ -43,7 +43,7 @@ def _person_lanes(
     case_id: str,
     key: str,
     person: Contact,
-    kind: str,
+    kind: PageKind,
     tag: str,
     page_channels: frozenset[str],
     due: datetime,

@@ -38,7 +38,8 @@ async def check_health(services: Services, *, channels: frozenset[str]) -> Healt
     except Exception as exc:
         writable = False
         log.error("health: database not writable (%s)", type(exc).__name__)
-    reachable, unreachable = [], []
+    reachable: list[str] = []
+    unreachable: list[str] = []
     for officer in services.settings.officers:
         ways = [c for c in officer.chat_channels if c in channels]
         if "teams" in ways and officer.teams_id not in teams_reached:

@@ -100,7 +100,7 @@ async def submit_intake(
         return v.refusal(message, title="Please check the form", case_id=case_id, field=field)
     pb = services.playbook
     presented = resolve_presentation(pb, details.presented, details.signed_by)
-    presentation = pb.presentations[presented]  # type: ignore[index]
+    presentation = pb.presentation(presented)
     agency = redact(details.agency, max_length=AGENCY_MAX) or None
     role = role_of(services.settings, actor)
     now = services.now()
@@ -191,7 +191,7 @@ async def submit_intake(
     return v.Reply(view=guidance_view(services, result), case_id=result.id)
 
 
-def _changes(case: CaseRecord, answers: dict[str, object], agency: str | None) -> list[str]:
+def _changes(case: CaseRecord, answers: Mapping[str, object], agency: str | None) -> list[str]:
     """What a second intake changes, as `field:old>new` for choices; free text only by name."""
     found = []
     for name in CHOICE_FIELDS:
@@ -208,7 +208,7 @@ def intake_problem(services: Services, details: IntakeDetails) -> tuple[str, str
     pb = services.playbook
     checks: tuple[tuple[str, object, Mapping[str, object], str], ...] = (
         ("presented", details.presented, pb.offered_presentations(), "what was presented"),
-        ("received_via", details.received_via, pb.received_via, "how the request came"),
+        ("received_via", details.received_via, pb.labels("received_via"), "how the request came"),
         ("requester_kind", details.requester_kind, pb.requester_kinds, "who is asking"),
         ("record_category", details.record_category, pb.record_categories, "the kind of record"),
     )
@@ -218,7 +218,7 @@ def intake_problem(services: Services, details: IntakeDetails) -> tuple[str, str
     if details.signed_by is not None:
         if details.signed_by not in pb.signers:
             return "Choose from the list whether a judge signed it.", "signed_by"
-        presentation = pb.presentations[details.presented]  # type: ignore[index]
+        presentation = pb.presentation(details.presented)
         if not presentation.document and details.signed_by in ("court", "agency"):
             return (
                 f'You chose "{presentation.choice_label}" but also said who signed a '

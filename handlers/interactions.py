@@ -28,7 +28,7 @@ from handlers.reports import report_summary
 from handlers.review import complete_review
 from handlers.services import Services
 from handlers.steps import mark_step
-from playbooks.engine import DONE, NOT_APPLICABLE
+from playbooks.engine import DONE, NOT_APPLICABLE, StepState
 
 log = logging.getLogger("patronguard.interactions")
 
@@ -152,7 +152,7 @@ async def _acknowledge_on_card(services: Services, i: Interaction) -> Outcome:
     return _changed(reply, what=v.ACK_CASE)
 
 
-def _step(state: str) -> Callable[[Services, Interaction], Awaitable[Outcome]]:
+def _step(state: StepState) -> Callable[[Services, Interaction], Awaitable[Outcome]]:
     async def mark(services: Services, i: Interaction) -> Outcome:
         case_id, _, step_id = i.value.partition(":")
         reply = await mark_step(

@@ -31,7 +31,7 @@ def officer_page(services: Services, case: CaseRecord, *, to_counsel: bool = Fal
             **_flags(case),  # type: ignore[arg-type]
         )
     pb = services.playbook
-    presentation = pb.presentations[case.presented]  # type: ignore[index]
+    presentation = pb.presentation(case.presented)
     lines = [
         "A staff member has reported a request for library records.",
         f"Presented: {presentation.label}.",
@@ -119,7 +119,7 @@ def combined_page(services: Services, cases: list[CaseRecord]) -> v.View:
         if case.restricted:
             lines.append(f"Case {case.id}{drill}: open it privately for details.")
         else:
-            label = services.playbook.presentations[case.presented].label  # type: ignore[index]
+            label = services.playbook.presentation(case.presented).label
             lines.append(f"Case {case.id}{drill}: {label}.")
     return v.View(
         title=f"{len(cases)} records requests need you",

@@ -23,7 +23,7 @@ from handlers.presenters import case_card
 from handlers.services import Services
 from handlers.settings import Contact
 from storage import cases, pages
-from storage.records import CaseRecord, IntakeChange, PageRecord, StepRecord
+from storage.records import CaseRecord, IntakeChange, PageKind, PageRecord, StepRecord
 from storage.timefmt import from_text, to_text
 
 log = logging.getLogger("patronguard.pager")
@@ -37,7 +37,7 @@ class Delivery:
 
     page_id: int
     case_id: str
-    kind: str
+    kind: PageKind | str  # "review" for the retention checklist, outside the outbox
     channel: str
     address: str  # the recipient's chat id, or the reporter's id on the case's channel
     view: v.View
@@ -214,9 +214,10 @@ class Pager:
         """One message for several cases paging the same officer on the same channel."""
         services = self.services
         first = group[0]
-        found = await services.store.run(lambda db: [cases.get_case(db, p.case_id) for p in group])
+        loaded = await services.store.run(lambda db: [cases.get_case(db, p.case_id) for p in group])
+        found = [c for c in loaded if c is not None]
         notifier = self.notifiers.get(first.channel)
-        if notifier is None or any(c is None for c in found):
+        if notifier is None or len(found) != len(group):
             for page in group:  # fall back to one at a time, which handles each case
                 await self._deliver(page)
             return

@@ -27,7 +27,7 @@ def banner_for(case: CaseRecord) -> str:
 def is_urgent(services: Services, case: CaseRecord) -> bool:
     """Urgent: what was presented says so, or the requester is waiting; a restricted case
     always is (it says nothing else, so marking it urgent reveals nothing)."""
-    presentation = services.playbook.presentations[case.presented]  # type: ignore[index]
+    presentation = services.playbook.presentation(case.presented)
     return presentation.urgent or bool(case.waiting_now) or bool(case.restricted)
 
 
@@ -208,7 +208,7 @@ def case_card(
             sections += (v.Section(heading, change_lines(services, changes)),)
         sections += (state_law_section(services),)
     return v.View(
-        title=f"Case {case.id}: {pb.presentations[case.presented].label}",  # type: ignore[index]
+        title=f"Case {case.id}: {pb.presentation(case.presented).label}",
         lines=tuple(lines),
         sections=sections,
         facts=_case_facts(services, case),
@@ -237,8 +237,8 @@ def change_lines(services: Services, changes: Sequence[IntakeChange]) -> tuple[s
     pb = services.playbook
     labels: dict[str, dict[str, str]] = {
         "presented": {k: p.label for k, p in pb.presentations.items()},
-        "signed_by": dict(pb.signers),
-        "received_via": dict(pb.received_via),
+        "signed_by": pb.labels("signers"),
+        "received_via": pb.labels("received_via"),
         "requester_kind": pb.requester_kinds,
         "record_category": pb.record_categories,
         "waiting_now": {"1": "Yes", "0": "No"},
@@ -272,9 +272,11 @@ def _case_facts(services: Services, case: CaseRecord) -> tuple[v.Fact, ...]:
     if case.requester_kind:
         facts.append(v.Fact("Requester", pb.requester_kinds.get(case.requester_kind, "Other")))
     if case.received_via:
-        facts.append(v.Fact("Came", pb.received_via.get(case.received_via, "Other")))  # type: ignore[call-overload]
+        facts.append(v.Fact("Came", pb.labels("received_via").get(case.received_via, "Other")))
     if case.signed_by and case.signed_by != "none":
-        facts.append(v.Fact("Signed by a judge", pb.signers.get(case.signed_by, "Not sure")))  # type: ignore[call-overload]
+        facts.append(
+            v.Fact("Signed by a judge", pb.labels("signers").get(case.signed_by, "Not sure"))
+        )
     if case.agency:
         facts.append(v.Fact("Agency", case.agency))
     if case.waiting_now is not None:

@@ -98,7 +98,7 @@ async def build_report(
         if row["restricted"]:
             restricted += row["n"]
             continue
-        presented = pb.presentations[row["presented"]].label
+        presented = pb.presentation(row["presented"]).label
         data.by_month.setdefault(row["month"], Counter())[presented] += row["n"]
         data.by_presented[presented] += row["n"]
         data.by_requester[_label(pb.requester_kinds, row["requester_kind"])] += row["n"]
@@ -110,7 +110,7 @@ async def build_report(
             DemandLine(
                 date=from_text(row["logged_at"]).astimezone(zone).strftime("%Y-%m-%d"),
                 requester=requester,
-                presented=pb.presentations[row["presented"]].label,
+                presented=pb.presentation(row["presented"]).label,
                 records=_label(pb.record_categories, row["record_category"]),
                 outcome=_label(pb.outcomes, row["outcome"], "Open"),
             )
@@ -184,7 +184,7 @@ async def drill_summary(services: Services, *, since: str, until: str) -> DrillS
     for row in rows:
         case_id = row["id"]
         sent, states = await services.store.run(
-            lambda db, case_id=case_id: (
+            lambda db, case_id=case_id: (  # type: ignore[misc]
                 queries.drill_pages(db, case_id),
                 queries.drill_step_states(db, case_id),
             )
@@ -208,7 +208,7 @@ async def drill_summary(services: Services, *, since: str, until: str) -> DrillS
                 case_id=case_id,
                 opened=f"{opened.day} {opened:%b %Y, %-I:%M %p %Z}",
                 opened_at=opened.isoformat(timespec="seconds"),
-                presented=services.playbook.presentations[row["presented"]].label,
+                presented=services.playbook.presentation(row["presented"]).label,
                 acknowledged_by=ack_by if row["acknowledged_at"] else "nobody",
                 seconds_to_ack=seconds,
                 steps_done=done,

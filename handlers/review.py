@@ -69,7 +69,7 @@ async def send_due_review(services: Services, notifiers: dict[str, Notifier]) ->
             continue
         sent = services.now_text()
         await services.store.run(
-            lambda db, sent=sent: reviews.mark_review_sent(db, review_id, at=sent)
+            lambda db, sent=sent: reviews.mark_review_sent(db, review_id, at=sent)  # type: ignore[misc]
         )
         return review_id
     return None

@@ -131,7 +131,15 @@ class Contact(_Strict):
 
     def page_order(self, enabled: frozenset[str]) -> tuple[list[str], list[str]]:
         """(chat channels paged at once, fallback channels in order), among those enabled."""
-        order = self.page_via or [*self.chat_channels, "email", "webhook"]
+        order: list[str] = (
+            [*self.page_via]
+            if self.page_via
+            else [
+                *self.chat_channels,
+                "email",
+                "webhook",
+            ]
+        )
         usable = [c for c in order if c in enabled and (c != "email" or self.email)]
         chat = [c for c in usable if c in CHAT_CHANNELS]
         return chat, [c for c in usable if c not in CHAT_CHANNELS]

@@ -11,7 +11,7 @@ from handlers.actors import Actor, role_of
 from handlers.outage import storage_guard
 from handlers.presenters import case_card
 from handlers.services import Services
-from playbooks.engine import DONE, NOT_APPLICABLE, may_act
+from playbooks.engine import DONE, NOT_APPLICABLE, StepState, may_act
 from storage import cases
 from storage.records import CaseRecord, StepRecord
 from storage.timefmt import to_text
@@ -24,7 +24,7 @@ async def mark_step(
     case_id: str,
     step_id: str,
     *,
-    state: str,
+    state: StepState,
     delivery_key: str | None = None,
 ) -> v.Reply:
     """Record a step's state, checked and written in one transaction: a step is never

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 # Action ids carried by buttons; channels pass them back unchanged.
 ACK_PAGE = "ack_page"
@@ -68,7 +69,7 @@ class StepItem:
     step_id: str
     title: str
     actor: str
-    state: str  # pending, done, not_applicable
+    state: Literal["pending", "done", "not_applicable"]
     wording: str
     state_note: str = ""
     buttons: tuple[Button, ...] = ()
@@ -89,7 +90,7 @@ YES_NO = (Choice(YES, "Yes"), Choice(NO, "No"))
 class FormField:
     name: str
     label: str
-    kind: str  # choice, text, yes_no
+    kind: Literal["choice", "text", "yes_no"]
     choices: tuple[Choice, ...] = ()
     required: bool = True
     max_length: int | None = None

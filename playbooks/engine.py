@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from playbooks.model import CaseFacts, Line, Playbook, Step
 
-DONE = "done"
-NOT_APPLICABLE = "not_applicable"
-PENDING = "pending"
-FINISHED = (DONE, NOT_APPLICABLE)
+StepState = Literal["pending", "done", "not_applicable"]
+DONE: StepState = "done"
+NOT_APPLICABLE: StepState = "not_applicable"
+PENDING: StepState = "pending"
+FINISHED: tuple[StepState, ...] = (DONE, NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class ApplicableStep:
 
     step: Step
     lines: tuple[Line, ...]
-    state: str
+    state: StepState
 
     @property
     def wording(self) -> str:
@@ -29,15 +31,13 @@ class ApplicableStep:
 def applicable_steps(
     playbook: Playbook,
     presented: str,
-    states: Mapping[str, str] | None = None,
+    states: Mapping[str, StepState] | None = None,
     facts: CaseFacts | None = None,
 ) -> list[ApplicableStep]:
     """The steps that apply to a case, in order, with wording (and notes) and state."""
-    states = states or {}
+    known = states or {}
     return [
-        ApplicableStep(
-            step, tuple(step_lines(step, presented, facts)), states.get(step.id, PENDING)
-        )
+        ApplicableStep(step, tuple(step_lines(step, presented, facts)), known.get(step.id, PENDING))
         for step in sorted(playbook.steps, key=lambda s: s.number)
         if presented in step.applies_to
     ]
@@ -52,7 +52,7 @@ def step_lines(step: Step, presented: str, facts: CaseFacts | None = None) -> li
 def resolve_presentation(playbook: Playbook, presented: str, signer: str | None) -> str:
     """What was presented, refined by who signed it (a warrant an agency officer signed is an
     administrative warrant); `None` when nobody was asked leaves it as chosen."""
-    presentation = playbook.presentations[presented]  # type: ignore[index]
+    presentation = playbook.presentation(presented)
     if signer is None:
         return presented
     return presentation.by_signer.get(signer, presented)  # type: ignore[call-overload]
@@ -83,7 +83,7 @@ def may_act(step: Step, role: str) -> bool:
 
 
 def next_step_for_role(
-    playbook: Playbook, presented: str, states: Mapping[str, str], role: str
+    playbook: Playbook, presented: str, states: Mapping[str, StepState], role: str
 ) -> Step | None:
     """The first unfinished step this role may act on, or None."""
     for item in applicable_steps(playbook, presented, states):
@@ -92,7 +92,9 @@ def next_step_for_role(
     return None
 
 
-def outstanding_steps(playbook: Playbook, presented: str, states: Mapping[str, str]) -> list[Step]:
+def outstanding_steps(
+    playbook: Playbook, presented: str, states: Mapping[str, StepState]
+) -> list[Step]:
     """Required steps not yet done or marked not applicable."""
     return [
         item.step
@@ -101,5 +103,5 @@ def outstanding_steps(playbook: Playbook, presented: str, states: Mapping[str, s
     ]
 
 
-def may_close(playbook: Playbook, presented: str, states: Mapping[str, str]) -> bool:
+def may_close(playbook: Playbook, presented: str, states: Mapping[str, StepState]) -> bool:
     return not outstanding_steps(playbook, presented, states)

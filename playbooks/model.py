@@ -245,6 +245,15 @@ class Playbook(_Strict):
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
 
+    def presentation(self, key: str) -> Presentation:
+        """What was presented, by its stored key; an unknown key reads as "not sure yet"."""
+        return self.presentations.get(key, self.presentations["not_sure"])  # type: ignore[call-overload]
+
+    def labels(self, name: str) -> dict[str, str]:
+        """A choice list's labels by key: signers, received_via, requester_kinds, ..."""
+        found: dict[Any, str] = getattr(self, name)
+        return {str(key): label for key, label in found.items()}
+
     def offered_presentations(self) -> dict[str, Presentation]:
         """The choices the intake form offers, in playbook order."""
         return {k: p for k, p in self.presentations.items() if p.offered}

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage.records import CaseRecord, IntakeChange, StepRecord
+from storage.records import CaseRecord, IntakeChange, StepRecord, StepState
 
 # No 0/O, 1/I/L: case ids are read aloud over the phone.
 _ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -32,7 +32,7 @@ def insert_case(
         case_id = new_case_id()
         if not db["cases"].count_where("id = ?", [case_id]):
             break
-    db["cases"].insert(
+    db.table("cases").insert(
         {
             "id": case_id,
             "opened_at": opened_at,
@@ -69,7 +69,7 @@ def require_case(db: Database, case_id: str) -> CaseRecord:
 def update_case(db: Database, case_id: str, **changes: Any) -> None:
     if "reporter_ref" in changes and isinstance(changes["reporter_ref"], dict):
         changes["reporter_ref"] = json.dumps(changes["reporter_ref"])
-    db["cases"].update(case_id, changes)
+    db.table("cases").update(case_id, changes)
 
 
 def open_cases(db: Database, *, include_drills: bool = True) -> list[CaseRecord]:
@@ -86,9 +86,9 @@ def cases_reported_by(
 
 
 def set_step_state(
-    db: Database, case_id: str, step_id: str, *, state: str, by_user: str, at: str
+    db: Database, case_id: str, step_id: str, *, state: StepState, by_user: str, at: str
 ) -> None:
-    db["case_steps"].upsert(
+    db.table("case_steps").upsert(
         {"case_id": case_id, "step_id": step_id, "state": state, "by_user": by_user, "at": at},
         pk=("case_id", "step_id"),
     )
@@ -109,7 +109,7 @@ def record_event(
     code: str | None = None,
     by_user: str | None = None,
 ) -> None:
-    db["case_events"].insert(
+    db.table("case_events").insert(
         {"case_id": case_id, "at": at, "kind": kind, "code": code, "by_user": by_user}
     )
 

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 
 def save_reference(db: Database, user_id: str, reference: dict[str, Any], *, at: str) -> None:
-    db["conversation_refs"].upsert(
+    db.table("conversation_refs").upsert(
         {"user_id": user_id, "reference": json.dumps(reference), "updated_at": at}, pk="user_id"
     )
 

@@ -18,7 +18,7 @@ def log_demand(
     record_category: str | None,
 ) -> None:
     """Log (or, if intake is corrected, update) the demand a case records."""
-    db["demands"].upsert(
+    db.table("demands").upsert(
         {
             "case_id": case_id,
             "logged_at": logged_at,

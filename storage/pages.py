@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage.records import PageRecord
+from storage.records import PageKind, PageRecord
 
 
 def queue_page(
@@ -15,7 +15,7 @@ def queue_page(
     *,
     case_id: str,
     dedup_key: str,
-    kind: str,
+    kind: PageKind,
     recipient: str,
     channel: str,
     due_at: str,

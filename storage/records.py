@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Literal
+
+# What a row of the outbox delivers: a page to an officer or counsel, a notice or card for the
+# reporter, or an edit of one already sent.
+PageKind = Literal[
+    "page", "counsel", "exhausted", "acknowledged", "ack_update", "card", "refresh", "changed"
+]
+# A procedure step's state as stored.
+StepState = Literal["pending", "done", "not_applicable"]
 
 
 def _from_row(cls, row: dict[str, Any]):
@@ -68,7 +76,7 @@ class PageRecord:
     id: int
     case_id: str
     dedup_key: str
-    kind: str
+    kind: PageKind
     recipient: str
     channel: str
     round: int
@@ -113,6 +121,6 @@ class IntakeChange:
 @dataclass(frozen=True)
 class StepRecord:
     step_id: str
-    state: str
+    state: StepState
     by_user: str | None
     at: str

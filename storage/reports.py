@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from storage.records import StepState
+
 
 def case_counts(db: Database, since: str, until: str) -> list[dict]:
     """Cases opened in [since, until), grouped; drills and restricted cases left out."""
@@ -75,6 +77,6 @@ def drill_pages(db: Database, case_id: str) -> list[dict]:
     )
 
 
-def drill_step_states(db: Database, case_id: str) -> dict[str, str]:
+def drill_step_states(db: Database, case_id: str) -> dict[str, StepState]:
     rows = db.query("SELECT step_id, state FROM case_steps WHERE case_id = ?", [case_id])
     return {r["step_id"]: r["state"] for r in rows}

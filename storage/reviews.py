@@ -16,11 +16,11 @@ def get_review(db: Database, review_id: int) -> dict | None:
 
 
 def add_review(db: Database, *, due_at: str) -> int:
-    return db["retention_reviews"].insert({"due_at": due_at}).last_pk
+    return int(db.table("retention_reviews").insert({"due_at": due_at}).last_pk or 0)
 
 
 def mark_review_sent(db: Database, review_id: int, *, at: str) -> None:
-    db["retention_reviews"].update(review_id, {"sent_at": at})
+    db.table("retention_reviews").update(review_id, {"sent_at": at})
 
 
 def mark_review_done(db: Database, review_id: int, *, at: str, by: str) -> bool:

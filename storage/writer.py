@@ -126,12 +126,10 @@ class Store:
         for future, ok, value in outcomes:
             if ok:
                 future.set_result(value)
-            else:
-                future.set_exception(
-                    _unavailable_or_raw(self.path, value)
-                    if isinstance(value, sqlite3.OperationalError)
-                    else value
-                )
+            elif isinstance(value, sqlite3.OperationalError):
+                future.set_exception(_unavailable_or_raw(self.path, value))
+            elif isinstance(value, BaseException):
+                future.set_exception(value)
 
     def _settle(self, future: Future, call: Callable[[], object]) -> None:
         try:

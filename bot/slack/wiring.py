@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -231,9 +231,10 @@ def _events_endpoint(bolt_app: AsyncApp, signing_secret: str):
                 return web.Response(status=200)  # Slack's unsigned certificate probe
             return web.json_response({"error": "invalid request"}, status=401)
         try:
-            bolt_request = AsyncBoltRequest(
-                body=body, query=request.query_string, headers=request.headers
-            )
+            headers: dict[str, str | Sequence[str]] = {
+                name: request.headers.getall(name) for name in request.headers
+            }
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
         except Exception as exc:  # broken JSON or form data, an impossible shape
             log.warning("slack: unreadable signed request (%s)", type(exc).__name__)
             return web.json_response({"error": "unreadable request"}, status=400)

@@ -236,7 +236,7 @@ class KeysUnavailable(Exception):
 class _SigningKeysCache(dict[str, SigningKeys]):
     """`JwtTokenExtractor.metadataCache`, making a SigningKeys for any URL it is asked for."""
 
-    def get(self, url: str, default: Any = None) -> SigningKeys:  # type: ignore[override]
+    def get(self, url: str, default: Any = None) -> SigningKeys:
         keys = super().get(url)
         if keys is None:
             keys = self[url] = SigningKeys(url)

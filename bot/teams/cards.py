@@ -186,11 +186,8 @@ def _field(field: v.FormField) -> list[dict[str, Any]]:
             element["value"] = field.initial
         hint = [_text(field.hint, size="small", subtle=True, spacing="none")] if field.hint else []
         return [element, *hint]
-    if field.kind == "yes_no":
-        choices = v.YES_NO
-        style = "expanded"
-    else:
-        choices, style = field.choices, "compact"
+    choices: tuple[v.Choice, ...] = v.YES_NO if field.kind == "yes_no" else field.choices
+    style = "expanded" if field.kind == "yes_no" else "compact"
     element = {
         "type": "Input.ChoiceSet",
         **common,
