@@ -115,6 +115,8 @@ async def _maintain(runtime: Runtime) -> None:
 
 async def _stop_background(app: web.Application) -> None:
     runtime = app[RUNTIME]
+    # Reports and button presses in hand are recorded before anything stops.
+    await runtime.work.wait_for(lambda work: work.active == 0, timeout=SHUTDOWN_TIMEOUT / 2)
     runtime.stop.set()
     runtime.wake_pager()
     # The pager finishes the delivery in hand before it stops.

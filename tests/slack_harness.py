@@ -24,6 +24,7 @@ from aiohttp import web
 from bot.config import Contact, Settings, load_default_settings
 from bot.server import RUNTIME, Runtime, create_app
 from handlers.clock import FakeClock
+from storage.timefmt import to_text
 from tests.standins.payload_checks import check_blocks, check_view
 from tests.standins.slack_api import Call, SlackStandIn
 from tests.standins.slack_signing import (
@@ -141,6 +142,8 @@ class PatronGuardOnSlack:
     acks: list[dict[str, Any]] = field(default_factory=list)
     # Stand-in errors a test provokes on purpose; any other refusal fails the test at exit.
     expected_refusals: tuple[str, ...] = ()
+    # Signed requests Bolt answered 200: each runs one listener, after or before its answer.
+    delivered: int = 0
 
     @property
     def runtime(self) -> Runtime:
@@ -166,7 +169,27 @@ class PatronGuardOnSlack:
                 parsed: Any = json.loads(text) if text else None
             except ValueError:
                 parsed = text
+            if response.status == 200 and b"ssl_check=1" not in body:
+                self.delivered += 1
             return Answer(response.status, parsed)
+
+    async def settled(self, *, dropped_by_bolt: int = 0, timeout: float = 5.0) -> None:
+        """Every delivery sent so far has been handled, and nothing in the outbox is due: from
+        here on nothing more happens until the clock moves. A condition, never a sleep.
+
+        `dropped_by_bolt`: deliveries Bolt answers without running a listener (the app's own
+        messages, which its self-event filter drops).
+        """
+        work = self.runtime.work
+        expected = self.delivered - dropped_by_bolt
+        handled = await work.wait_for(lambda w: w.active == 0 and w.finished >= expected, timeout)
+        assert handled, f"{work.finished} of {self.delivered} deliveries handled"
+        now = to_text(self.clock.now())
+        due = (
+            "SELECT count(*) AS n FROM pages WHERE status = 'queued' "
+            f"AND next_attempt_at <= '{now}'"
+        )
+        await self.wait_rows(due, [{"n": 0}], timeout=timeout)
 
     async def command(
         self, text: str = "", *, user: str = STAFF, channel: str = DESK_CHANNEL

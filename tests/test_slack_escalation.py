@@ -3,7 +3,6 @@ the page and the reporter's card in place and stops the escalation."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from tests.slack_harness import (
@@ -52,7 +51,7 @@ async def test_nobody_answering_tells_the_reporter_whom_to_phone(tmp_path):
         case_id = await open_subpoena_case(pg)
         for _ in range(4):  # two officers with Slack ids, twice through the list
             await let_time_pass(pg, ACK_TIMEOUT)
-            await asyncio.sleep(0.05)
+            await pg.settled()  # each officer's page goes out before the next timeout
         notice = await pg.wait_message(
             STAFF, lambda c: "no officer has acknowledged" in c.args["text"]
         )
@@ -89,7 +88,7 @@ async def test_acknowledging_edits_the_page_and_the_reporters_card(tmp_path):
 
         # Escalation stopped: time passes and the second officer is never paged.
         await let_time_pass(pg, ACK_TIMEOUT * 3)
-        await asyncio.sleep(0.2)
+        await pg.settled()
         assert pg.messages_to(PRIVACY) == []
         queued = pg.rows(
             "SELECT count(*) AS n FROM pages WHERE kind = 'page' AND status = 'queued'"

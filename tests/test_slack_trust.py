@@ -3,7 +3,6 @@ retried delivery never opens a second case or pages twice."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from tests.slack_harness import (
@@ -78,7 +77,7 @@ async def test_retried_event_delivery_pages_once(tmp_path):
         assert retried.status == 200
         await pg.wait_page(DIRECTOR)
         await pg.wait_message(STAFF)
-        await asyncio.sleep(0.3)  # room for a second page, were one queued
+        await pg.settled()  # both deliveries handled, nothing left due
         assert len(pg.case_ids()) == 1
         assert len([c for c in pg.messages_to(DIRECTOR) if "ack_page" in str(c.args)]) == 1
         assert len(pg.messages_to(STAFF)) == 1
@@ -113,7 +112,7 @@ async def test_repeated_report_button_press_opens_one_case(tmp_path):
         payload["trigger_id"] = pg.slack.new_trigger_id()  # a retry carries the same action_ts
         await pg.interact(payload)
         await pg.wait_page(DIRECTOR)
-        await asyncio.sleep(0.2)
+        await pg.settled()
         assert len(pg.case_ids()) == 1
         pg.assert_payloads_valid()
 

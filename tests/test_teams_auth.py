@@ -75,9 +75,9 @@ async def test_malformed_requests_get_a_4xx_never_a_500(settings: Settings, tmp_
         for body, headers, status in cases:
             response = await teams.post_raw(body, headers=headers)
             assert response.status == status, (body[:40], response.status)
-        # Well-formed but with nobody to answer: accepted, and nothing happens.
-        assert await teams.post({"type": "message", "text": "hello"}) == 201
-        assert await teams.post({"type": "typing"}) == 201
+        # Well-formed but naming no sender: refused before anything runs.
+        assert await teams.post({"type": "message", "text": "hello"}) == 400
+        assert await teams.post({"type": "typing"}) == 400
         invoke = teams.activity(STAFF, type="invoke", name="adaptiveCard/action", value={})
         assert await teams.post(invoke) == 200  # nothing PatronGuard offers invokes
         assert teams.connector.activities == []

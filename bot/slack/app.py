@@ -307,14 +307,15 @@ async def _ignore() -> None:
 def register_listeners(bolt_app: AsyncApp, runtime: Runtime) -> SlackListeners:
     """Register every Slack listener on `bolt_app`; returns the object holding them."""
     listeners = SlackListeners(runtime, bolt_app.client)
-    bolt_app.command(runtime.services.settings.slack.command)(listeners.on_command)
-    bolt_app.shortcut(SHORTCUT_CALLBACK_ID)(listeners.on_shortcut)
-    bolt_app.event("app_home_opened")(listeners.on_home_opened)
-    bolt_app.event("app_mention")(listeners.on_mention)
-    bolt_app.event("message")(listeners.on_message)
-    bolt_app.view(re.compile(".*"))(listeners.on_form_submitted)
-    bolt_app.action(re.compile(".*"))(listeners.on_action)
+    tracked = runtime.work.tracked
+    bolt_app.command(runtime.services.settings.slack.command)(tracked(listeners.on_command))
+    bolt_app.shortcut(SHORTCUT_CALLBACK_ID)(tracked(listeners.on_shortcut))
+    bolt_app.event("app_home_opened")(tracked(listeners.on_home_opened))
+    bolt_app.event("app_mention")(tracked(listeners.on_mention))
+    bolt_app.event("message")(tracked(listeners.on_message))
+    bolt_app.view(re.compile(".*"))(tracked(listeners.on_form_submitted))
+    bolt_app.action(re.compile(".*"))(tracked(listeners.on_action))
     # Whatever else arrives is acknowledged quietly, so Slack neither retries nor shows an error.
-    bolt_app.shortcut(re.compile(".*"))(_ack_only)
-    bolt_app.event(re.compile(".*"))(_ignore)
+    bolt_app.shortcut(re.compile(".*"))(tracked(_ack_only))
+    bolt_app.event(re.compile(".*"))(tracked(_ignore))
     return listeners

@@ -238,6 +238,9 @@ def _events_endpoint(bolt_app: AsyncApp, signing_secret: str):
         except Exception as exc:  # broken JSON or form data, an impossible shape
             log.warning("slack: unreadable signed request (%s)", type(exc).__name__)
             return web.json_response({"error": "unreadable request"}, status=400)
+        if not _names_its_actor(bolt_request.body):
+            log.warning("slack: a signed request named nobody as its user; refused")
+            return web.json_response({"error": "the request does not name its user"}, status=400)
         bolt_response = await bolt_app.async_dispatch(bolt_request)
         if bolt_response.status >= 500:
             # Bolt answers 500 when its own parsing trips on a payload Slack never sends.
@@ -246,6 +249,20 @@ def _events_endpoint(bolt_app: AsyncApp, signing_secret: str):
         return await to_aiohttp_response(bolt_response)
 
     return slack_events
+
+
+def _names_its_actor(body: object) -> bool:
+    """A command or interaction names the person acting by a non-empty text id; events need
+    not (a bot's or Slack's own event has none, and is ignored further on)."""
+    if not isinstance(body, dict):
+        return False
+    if "command" in body:
+        user = body.get("user_id")
+    elif "type" in body and body.get("type") not in ("event_callback", "url_verification"):
+        user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
+    else:
+        return True
+    return isinstance(user, str) and bool(user.strip())
 
 
 def _is_signed(verifier: SignatureVerifier, body: str, headers: CIMultiDictProxy[str]) -> bool:

@@ -58,6 +58,10 @@ async def _malformed(request: web.Request) -> web.Response | None:
         return _problem(400, "the body is not JSON")
     if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
         return _problem(400, "the body is not an activity with a type")
+    sender = body.get("from")
+    sender_id = sender.get("id") if isinstance(sender, dict) else None
+    if not isinstance(sender_id, str) or not sender_id.strip():
+        return _problem(400, "the activity does not name who sent it")
     try:
         Activity().deserialize(body)
     except Exception:  # msrest raises several kinds for fields of the wrong shape
