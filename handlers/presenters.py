@@ -152,6 +152,14 @@ def close_form(services: Services, case_id: str) -> v.Form:
                 "choice",
                 tuple(v.Choice(k, label) for k, label in services.playbook.outcomes.items()),
             ),
+            v.FormField(
+                "summary",
+                NOTES_LABEL,
+                "text",
+                required=False,
+                max_length=SUMMARY_MAX,
+                hint="Kept with the case only, and purged with it. Never a library user's details.",
+            ),
         ),
     )
 
