@@ -11,7 +11,7 @@ from handlers.actors import Actor, display_name, role_of
 from handlers.outage import storage_guard
 from handlers.page_views import acknowledged_page
 from handlers.services import Services
-from storage import cases, pages
+from storage import cases
 from storage.records import CaseRecord
 from storage.timefmt import to_text
 
@@ -52,7 +52,7 @@ async def acknowledge_page(
         at = to_text(now)
         cases.update_case(db, case.id, acknowledged_at=at, acknowledged_by=who)
         cases.record_event(db, case.id, at=at, kind="acknowledged", by_user=actor.ref)
-        pages.cancel_escalation(db, case.id)
+        escalation.stop_escalation(db, case.id)
         fresh = cases.require_case(db, case.id)
         escalation.queue_acknowledgement(db, fresh, now)
         escalation.queue_reporter_card(db, fresh, now)

@@ -15,7 +15,7 @@ from handlers.presenters import SUMMARY_MAX, case_card, close_form
 from handlers.redact import redact
 from handlers.services import Services
 from playbooks.engine import outstanding_steps
-from storage import cases, demands, pages
+from storage import cases, demands
 from storage.records import CaseRecord, StepRecord
 from storage.timefmt import to_text
 
@@ -96,7 +96,7 @@ async def close_case(
         )
         cases.record_event(db, case.id, at=at, kind="closed", code=outcome, by_user=actor.ref)
         demands.set_demand_outcome(db, case.id, outcome)
-        pages.cancel_escalation(db, case.id)
+        escalation.stop_escalation(db, case.id)
         updated = cases.require_case(db, case.id)
         escalation.queue_reporter_card(db, updated, now)
         return updated, cases.step_records(db, case.id)

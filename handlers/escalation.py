@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlite_utils import Database
 
 from handlers.settings import Contact, Settings
-from storage import pages
-from storage.records import CaseRecord, PageKind
+from storage import cases, escalations, pages
+from storage.records import CaseRecord, PageKind, PageRecord
 from storage.timefmt import from_text, to_text
 
 
@@ -62,43 +63,118 @@ def _person_lanes(
     ]
 
 
-def escalation_plan(
-    settings: Settings,
-    *,
-    case_id: str,
-    chain: list[str],
-    page_channels: frozenset[str],
-    start: datetime,
-    timeout: timedelta,
-) -> list[PlannedPage]:
-    """The whole escalation: each officer in turn, `repeats` times, `timeout` apart, then the
-    notice telling the reporter whom to phone."""
-    plan: list[PlannedPage] = []
-    slot = 0
+def escalation_turns(
+    settings: Settings, *, chain: list[str], page_channels: frozenset[str]
+) -> list[dict[str, Any]]:
+    """The frozen chain: each officer in turn, `repeats` times; per turn, the channels to
+    page on and how long after the turn starts (chat at once, each fallback later)."""
+    turns: list[dict[str, Any]] = []
+    fallback_after = settings.escalation.fallback_after.total_seconds()
     for round_ in range(settings.escalation.repeats):
         for position, key in enumerate(chain):
             officer = settings.officer(key)
             if officer is None:
                 continue
-            plan += _person_lanes(
-                case_id=case_id,
-                key=key,
-                person=officer,
-                kind="page",
-                tag=f"page:{round_}:{position}",
-                page_channels=page_channels,
-                due=start + timeout * slot,
-                fallback_after=settings.escalation.fallback_after,
-                round_=round_,
-                position=position,
-            )
-            slot += 1
-    plan.append(
-        PlannedPage(
-            f"{case_id}:exhausted", "exhausted", "reporter", "reporter", start + timeout * slot
+            chat, fallback = _channels_for(officer, page_channels)
+            first = 1 if chat else 0
+            lanes = [[c, 0.0] for c in chat]
+            lanes += [[c, fallback_after * (first + i)] for i, c in enumerate(fallback)]
+            turns.append({"to": key, "round": round_, "position": position, "lanes": lanes})
+    return turns
+
+
+def _turn_start(started: datetime, timeout_s: float, turn: int) -> datetime:
+    return started + timedelta(seconds=timeout_s * turn)
+
+
+def _queue_turn(
+    db: Database, case_id: str, turns: list[dict[str, Any]], turn: int, at: datetime
+) -> None:
+    """Write one turn's pages to the outbox (or, after the last, the notice to the reporter)."""
+    if turn >= len(turns):
+        pages.queue_page(
+            db,
+            case_id=case_id,
+            dedup_key=f"{case_id}:exhausted",
+            kind="exhausted",
+            recipient="reporter",
+            channel="reporter",
+            due_at=to_text(at),
         )
+        return
+    step = turns[turn]
+    for channel, offset in step["lanes"]:
+        pages.queue_page(
+            db,
+            case_id=case_id,
+            dedup_key=f"{case_id}:page:{step['round']}:{step['position']}:{channel}",
+            kind="page",
+            recipient=step["to"],
+            channel=channel,
+            due_at=to_text(at + timedelta(seconds=offset)),
+            round=step["round"],
+            position=step["position"],
+        )
+
+
+def queue_escalation(
+    db: Database,
+    *,
+    settings: Settings,
+    case_id: str,
+    chain: list[str],
+    page_channels: frozenset[str],
+    now: datetime,
+) -> None:
+    """Freeze the chain into one row and queue its first turn now, in the caller's
+    transaction: a report acknowledged to staff always has its first page on the way."""
+    turns = escalation_turns(settings, chain=chain, page_channels=page_channels)
+    timeout_s = settings.escalation.ack_timeout.total_seconds()
+    _queue_turn(db, case_id, turns, 0, now)
+    escalations.start(
+        db,
+        case_id=case_id,
+        plan=turns,
+        started_at=to_text(now),
+        timeout_s=timeout_s,
+        next_turn=1,
+        next_due_at=to_text(_turn_start(now, timeout_s, 1)),
     )
-    return plan
+
+
+def queue_due_turns(db: Database, now: datetime) -> int:
+    """Queue every escalation turn that has come due (several at once if the pager was
+    stopped); return how many turns were queued."""
+    queued = 0
+    for esc in escalations.due(db, to_text(now)):
+        started = from_text(esc.started_at)
+        turn = esc.next_turn
+        while turn <= len(esc.plan) and _turn_start(started, esc.timeout_s, turn) <= now:
+            _queue_turn(db, esc.case_id, esc.plan, turn, _turn_start(started, esc.timeout_s, turn))
+            turn += 1
+            queued += 1
+        due = _turn_start(started, esc.timeout_s, turn) if turn <= len(esc.plan) else None
+        escalations.advance(
+            db, esc.case_id, next_turn=turn, next_due_at=to_text(due) if due else None
+        )
+    return queued
+
+
+def hasten_escalation(db: Database, *, settings: Settings, case: CaseRecord, now: datetime) -> None:
+    """An urgent case moves to each next officer after `urgent_ack_timeout`, counted from
+    when it was reported; never later than before, and never into the past."""
+    esc = escalations.get(db, case.id)
+    urgent = settings.escalation.urgent_ack_timeout.total_seconds()
+    if esc is None or esc.next_due_at is None or esc.timeout_s <= urgent:
+        return
+    due = max(_turn_start(from_text(esc.started_at), urgent, esc.next_turn), now)
+    escalations.retime(db, case.id, timeout_s=urgent, next_due_at=to_text(due))
+
+
+def stop_escalation(db: Database, case_id: str) -> None:
+    """Acknowledged or closed: no further turn, and nothing still waiting is sent."""
+    escalations.stop(db, case_id)
+    pages.cancel_escalation(db, case_id)
 
 
 def _queue(db: Database, case_id: str, planned: list[PlannedPage]) -> None:
@@ -114,49 +190,6 @@ def _queue(db: Database, case_id: str, planned: list[PlannedPage]) -> None:
             round=page.round,
             position=page.position,
         )
-
-
-def queue_escalation(
-    db: Database,
-    *,
-    settings: Settings,
-    case_id: str,
-    chain: list[str],
-    page_channels: frozenset[str],
-    now: datetime,
-) -> None:
-    """Freeze the whole escalation into rows. Acknowledging cancels what remains."""
-    plan = escalation_plan(
-        settings,
-        case_id=case_id,
-        chain=chain,
-        page_channels=page_channels,
-        start=now,
-        timeout=settings.escalation.ack_timeout,
-    )
-    _queue(db, case_id, plan)
-
-
-def hasten_escalation(
-    db: Database,
-    *,
-    settings: Settings,
-    case: CaseRecord,
-    page_channels: frozenset[str],
-    now: datetime,
-) -> None:
-    """An urgent case moves to each next officer after `urgent_ack_timeout`, counted from
-    when it was reported; rows only ever move earlier, and never into the past."""
-    plan = escalation_plan(
-        settings,
-        case_id=case.id,
-        chain=case.officer_chain,
-        page_channels=page_channels,
-        start=from_text(case.opened_at),
-        timeout=settings.escalation.urgent_ack_timeout,
-    )
-    sooner = {page.dedup_key: to_text(max(page.due, now)) for page in plan}
-    pages.bring_forward(db, case.id, sooner)
 
 
 def queue_counsel(
@@ -255,3 +288,20 @@ def queue_acknowledgement(db: Database, case: CaseRecord, now: datetime) -> None
                 due_at=stamp,
                 update_of=page.id,
             )
+
+
+def acknowledge_late_page(db: Database, page: PageRecord, at: datetime) -> None:
+    """A page that arrived after its case was acknowledged is edited to say who has it."""
+    case = cases.get_case(db, page.case_id)
+    if case is None or not case.acknowledged_at:
+        return
+    pages.queue_page(
+        db,
+        case_id=case.id,
+        dedup_key=f"{case.id}:ack_update:{page.id}",
+        kind="ack_update",
+        recipient=page.recipient,
+        channel=page.channel,
+        due_at=to_text(at),
+        update_of=page.id,
+    )

@@ -156,13 +156,7 @@ async def submit_intake(
                 now=now,
             )
             if not updated.acknowledged_at:
-                escalation.hasten_escalation(
-                    db,
-                    settings=services.settings,
-                    case=updated,
-                    page_channels=services.page_channels,
-                    now=now,
-                )
+                escalation.hasten_escalation(db, settings=services.settings, case=updated, now=now)
         if changed and updated.acknowledged_at:
             holder = person_for_ref(services.settings, updated.acknowledged_by)
             if holder is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers import views as v
 from handlers.actors import display_name
 from handlers.presenters import banner_for, change_lines, is_urgent, phone_list
@@ -100,6 +102,15 @@ def exhausted_notice(services: Services, case: CaseRecord) -> v.View:
     )
 
 
+def sent_again(view: v.View) -> v.View:
+    """A message sent a second time because the first try's outcome was lost."""
+    note = (
+        "Sent again: PatronGuard could not tell whether this arrived. "
+        "If you already have it, ignore this one."
+    )
+    return replace(view, lines=(*view.lines, note))
+
+
 def change_notice(services: Services, case: CaseRecord, changes: list[IntakeChange]) -> v.View:
     """For the officer who has the case: the reporter sent the intake form again."""
     return v.View(
@@ -111,8 +122,12 @@ def change_notice(services: Services, case: CaseRecord, changes: list[IntakeChan
     )
 
 
-def combined_page(services: Services, cases: list[CaseRecord]) -> v.View:
-    """Several cases for one officer at once, as one page; restricted ones by id only."""
+LINES_PER_SECTION = 40  # a message's text block holds about 3,000 characters
+
+
+def combined_page(services: Services, cases: list[CaseRecord], *, max_buttons: int = 25) -> v.View:
+    """Every case due for one officer at once, as one page: each named in the text (a
+    restricted one by id only), with an Acknowledge button for as many as the channel allows."""
     lines = []
     for case in cases:
         drill = " (drill)" if case.drill else ""
@@ -121,10 +136,18 @@ def combined_page(services: Services, cases: list[CaseRecord]) -> v.View:
         else:
             label = services.playbook.presentation(case.presented).label
             lines.append(f"Case {case.id}{drill}: {label}.")
+    sections = tuple(
+        v.Section("", tuple(lines[i : i + LINES_PER_SECTION]), bulleted=False)
+        for i in range(0, len(lines), LINES_PER_SECTION)
+    )
+    shown = cases[:max_buttons]
+    more = len(cases) - len(shown)
+    note = (f"Acknowledge the other {more} from the status list or each case.",) if more else ()
     return v.View(
         title=f"{len(cases)} records requests need you",
-        lines=tuple(lines),
-        buttons=tuple(v.Button(f"Acknowledge {c.id}", v.ACK_PAGE, c.id) for c in cases),
+        lines=note,
+        sections=sections,
+        buttons=tuple(v.Button(f"Acknowledge {c.id}", v.ACK_PAGE, c.id) for c in shown),
         banner="DRILL" if all(c.drill for c in cases) else "",
         tone=v.WARNING,
         urgent=any(is_urgent(services, c) for c in cases),

@@ -1,14 +1,25 @@
-"""The pager: delivers the outbox through notifiers, with backoff; resumes after restarts."""
+"""The pager: delivers the outbox through notifiers, exactly once, with backoff.
+
+Each cycle first writes to the outbox the escalation turns that have come due, then sends
+the due rows. A row is claimed (committed as `sending`) before its channel is called, so a
+pager that dies mid-send leaves it marked; the next pager queues it again as uncertain, and
+the channel is asked whether the message already arrived before anything is sent again.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlite_utils import Database
+
+from handlers import escalation
 from handlers import views as v
 from handlers.actors import Actor, role_of
 from handlers.page_views import (
@@ -18,17 +29,19 @@ from handlers.page_views import (
     combined_page,
     exhausted_notice,
     officer_page,
+    sent_again,
 )
 from handlers.presenters import case_card
 from handlers.services import Services
 from handlers.settings import Contact
-from storage import cases, pages
+from storage import cases, escalations, pages
 from storage.records import CaseRecord, IntakeChange, PageKind, PageRecord, StepRecord
 from storage.timefmt import from_text, to_text
 
 log = logging.getLogger("patronguard.pager")
 
 FALLBACK_CHANNELS = frozenset({"email", "webhook"})
+OFFICER_PAGES = ("page", "counsel")
 
 
 @dataclass(frozen=True)
@@ -44,16 +57,31 @@ class Delivery:
     update_ref: dict[str, Any] | None = None
     drill: bool = False
     restricted: bool = False
+    page_ids: tuple[int, ...] = ()  # every outbox row this one message delivers
+    resend: bool = False  # sent before, perhaps: the pager could not tell whether it arrived
+
+    @property
+    def rows(self) -> tuple[int, ...]:
+        return self.page_ids or (self.page_id,)
 
 
 class DeliveryFailed(Exception):
-    """A notifier could not deliver. `permanent` ones are not retried."""
+    """A notifier could not deliver. `permanent` ones are not retried; `uncertain` ones may
+    have reached the person anyway (the call timed out after it was sent)."""
 
-    def __init__(self, kind: str, *, permanent: bool = False, retry_after: float | None = None):
+    def __init__(
+        self,
+        kind: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        uncertain: bool = False,
+    ):
         super().__init__(kind)
         self.kind = kind
         self.permanent = permanent
         self.retry_after = retry_after
+        self.uncertain = uncertain
 
 
 class Notifier(Protocol):
@@ -70,13 +98,20 @@ class Notifier(Protocol):
         ...
 
 
+# A notifier that can look for a message it may already have sent offers this: given the
+# delivery, it returns where the message is for each outbox row it found, by row id.
+Recover = Callable[[Delivery], Awaitable[dict[int, dict[str, Any]]]]
+
+
 class Pager:
     """Sends due outbox rows; `run_once` for tests with a fake clock, `run` inside serve."""
 
     def __init__(self, services: Services, notifiers: dict[str, Notifier]):
         self.services = services
         self.notifiers = notifiers
+        self.run_id = secrets.token_hex(8)  # whose claim a `sending` row is
         self._wake = asyncio.Event()
+        self._recovered = False
         self.last_cycle_at: float | None = None
         self._last_page_at: dict[tuple[str, str], datetime] = {}
 
@@ -88,9 +123,18 @@ class Pager:
 
         With `stop` set, the delivery in hand finishes and the rest wait for the next start.
         """
-        now = self.services.now_text()
-        due = await self.services.store.run(lambda db: pages.due_pages(db, now))
-        singles, groups = _coalesce(due, self.notifiers)
+        now = self.services.now()
+        recover = not self._recovered
+
+        def due(db: Database) -> list[PageRecord]:
+            if recover:
+                pages.recover_interrupted(db, now=to_text(now))
+            escalation.queue_due_turns(db, now)
+            return pages.due_pages(db, to_text(now))
+
+        rows = await self.services.store.run(due)
+        self._recovered = True
+        singles, groups = _coalesce(rows)
         attempted = 0
         for batch in [*groups, *([page] for page in singles)]:
             if stop is not None and stop.is_set():
@@ -126,42 +170,48 @@ class Pager:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def _until_next_due(self, idle: float) -> float:
-        """Seconds until the next queued row is due, at most `idle`."""
-        due = await self.services.store.run(pages.next_due_at)
-        if due is None:
+        """Seconds until the next queued row or escalation turn is due, at most `idle`."""
+        found = await self.services.store.run(
+            lambda db: [d for d in (pages.next_due_at(db), escalations.next_due_at(db)) if d]
+        )
+        if not found:
             return idle
-        seconds = (from_text(due) - self.services.now()).total_seconds()
+        seconds = (from_text(min(found)) - self.services.now()).total_seconds()
         return min(idle, max(seconds, 0.0))
+
+    # -- one row ---------------------------------------------------------------------------
 
     async def _deliver(self, page: PageRecord) -> None:
         services = self.services
-        case, steps, changes, ref, covered = await services.store.run(
-            lambda db: (
+        claimed_at = services.now_text()
+
+        def load(db: Database) -> tuple[Any, ...]:
+            covered = page.channel in FALLBACK_CHANNELS and pages.delivered_before(db, page)
+            held = [] if covered else pages.claim(db, [page.id], by=self.run_id, at=claimed_at)
+            return (
                 cases.get_case(db, page.case_id),
                 cases.step_records(db, page.case_id),
                 cases.intake_changes(db, page.case_id) if page.kind == "changed" else [],
                 _update_ref(db, page),
-                page.channel in FALLBACK_CHANNELS and pages.delivered_before(db, page),
+                covered,
+                bool(held),
             )
-        )
-        if case is None:
-            return
+
+        case, steps, changes, ref, covered, held = await services.store.run(load)
         if covered:  # chat got through; the fallback is not needed
             await services.store.run(lambda db: pages.mark_not_needed(db, page.id))
             return
+        if case is None or not held:
+            return  # purged, or cancelled since it was read
         channel = case.channel if page.channel == "reporter" else page.channel
         notifier = self.notifiers.get(channel)
         if notifier is None:
-            await services.store.run(
-                lambda db: pages.mark_failed(db, page.id, error_kind="channel_not_enabled")
-            )
+            await self._fail(page, "channel_not_enabled")
             log.warning("case %s: no %s notifier for page %s", case.id, channel, page.id)
             return
         if page.update_of is not None and (ref is None or ref.get("coalesced")):
             # Nothing to edit (the original was never delivered): nothing to do.
-            await services.store.run(
-                lambda db: pages.mark_sent(db, page.id, at=services.now_text(), delivery_ref=None)
-            )
+            await self._sent([page], None)
             return
         delivery = Delivery(
             page_id=page.id,
@@ -173,23 +223,106 @@ class Pager:
             update_ref=ref,
             drill=bool(case.drill),
             restricted=bool(case.restricted),
+            page_ids=(page.id,),
         )
         if not delivery.address:
-            await services.store.run(
-                lambda db: pages.mark_failed(db, page.id, error_kind="no_address")
-            )
+            await self._fail(page, "no_address")
             return
+        await self._send(notifier, delivery, [page])
+
+    # -- several cases for one officer, as one message ---------------------------------------
+
+    async def _deliver_combined(self, group: list[PageRecord]) -> None:
+        """One message naming every case now due for one officer on one channel."""
+        services = self.services
+        first = group[0]
+        claimed_at = services.now_text()
+        ids = [p.id for p in group]
+
+        def load(db: Database) -> tuple[list[CaseRecord | None], list[int]]:
+            held = pages.claim(db, ids, by=self.run_id, at=claimed_at)
+            return [cases.get_case(db, p.case_id) for p in group], held
+
+        loaded, held = await services.store.run(load)
+        notifier = self.notifiers.get(first.channel)
+        mine = [p for p, c in zip(group, loaded, strict=True) if p.id in held and c is not None]
+        found = [c for p, c in zip(group, loaded, strict=True) if p.id in held and c is not None]
+        if notifier is None or not mine:
+            for page in mine:
+                await self._fail(page, "channel_not_enabled")
+            return
+        delivery = Delivery(
+            page_id=mine[0].id,
+            case_id=",".join(c.id for c in found),
+            kind="page",
+            channel=first.channel,
+            address=_address(services, found[0], first, first.channel),
+            view=combined_page(services, found, max_buttons=notifier.max_buttons),
+            drill=all(c.drill for c in found),
+            restricted=any(c.restricted for c in found),
+            page_ids=tuple(p.id for p in mine),
+        )
+        # Later edits ("acknowledged by") must not overwrite a message naming other cases.
+        await self._send(notifier, delivery, mine, coalesced=len(mine) > 1)
+
+    # -- sending and settling --------------------------------------------------------------
+
+    async def _send(
+        self,
+        notifier: Notifier,
+        delivery: Delivery,
+        rows: list[PageRecord],
+        *,
+        coalesced: bool = False,
+    ) -> None:
+        """Deliver, first asking the channel about rows that may have arrived already."""
+        uncertain = [p for p in rows if p.uncertain]
+        recover: Recover | None = getattr(notifier, "recover", None)
+        if uncertain and delivery.update_ref is None:
+            if recover is not None:
+                try:
+                    found = await recover(delivery)
+                except DeliveryFailed as exc:
+                    await self._retry_later(rows, exc)
+                    return
+                arrived = [p for p in rows if p.id in found]
+                if arrived:
+                    log.info("case %s: %s had arrived before", delivery.case_id, delivery.kind)
+                    await self._sent(arrived, found[arrived[0].id], coalesced=coalesced)
+                rows = [p for p in rows if p.id not in found]
+                if not rows:
+                    return
+                delivery = replace(delivery, page_ids=tuple(p.id for p in rows))
+            else:
+                delivery = replace(delivery, resend=True, view=sent_again(delivery.view))
         try:
             where = await notifier.deliver(delivery)
         except DeliveryFailed as exc:
-            await self._retry_later(page, exc)
+            await self._retry_later(rows, exc)
             return
         except Exception as exc:  # a notifier bug must not stop other pages
-            await self._retry_later(page, DeliveryFailed(type(exc).__name__))
+            await self._retry_later(rows, DeliveryFailed(type(exc).__name__, uncertain=True))
             return
-        at = services.now_text()
-        await services.store.run(lambda db: pages.mark_sent(db, page.id, at=at, delivery_ref=where))
-        log.info("case %s: %s delivered via %s", case.id, page.kind, channel)
+        await self._sent(rows, where, coalesced=coalesced)
+        log.info("case %s: %s delivered via %s", delivery.case_id, delivery.kind, notifier.channel)
+
+    async def _sent(
+        self, rows: list[PageRecord], where: dict[str, Any] | None, *, coalesced: bool = False
+    ) -> None:
+        at = self.services.now()
+        ref = {**(where or {}), "coalesced": True} if coalesced else where
+
+        def settle(db: Database) -> None:
+            for page in rows:
+                pages.mark_sent(db, page.id, at=to_text(at), delivery_ref=ref)
+                if page.kind in OFFICER_PAGES and not coalesced:
+                    # Acknowledged while this page was on its way: it says who has it too.
+                    escalation.acknowledge_late_page(db, page, at)
+
+        await self.services.store.run(settle)
+
+    async def _fail(self, page: PageRecord, kind: str) -> None:
+        await self.services.store.run(lambda db: pages.mark_failed(db, page.id, error_kind=kind))
 
     async def _pace(self, batch: list[PageRecord]) -> bool:
         """Hold back a new page to someone paged too recently for their channel (Slack: one
@@ -197,7 +330,7 @@ class Pager:
         first = batch[0]
         notifier = self.notifiers.get(first.channel)
         interval = getattr(notifier, "page_interval", None)
-        if first.kind not in ("page", "counsel") or not interval:
+        if first.kind not in OFFICER_PAGES or not interval:
             return False
         target = (first.channel, first.recipient)
         now = self.services.now()
@@ -210,67 +343,37 @@ class Pager:
         self._last_page_at[target] = now
         return False
 
-    async def _deliver_combined(self, group: list[PageRecord]) -> None:
-        """One message for several cases paging the same officer on the same channel."""
-        services = self.services
-        first = group[0]
-        loaded = await services.store.run(lambda db: [cases.get_case(db, p.case_id) for p in group])
-        found = [c for c in loaded if c is not None]
-        notifier = self.notifiers.get(first.channel)
-        if notifier is None or len(found) != len(group):
-            for page in group:  # fall back to one at a time, which handles each case
-                await self._deliver(page)
-            return
-        delivery = Delivery(
-            page_id=first.id,
-            case_id=",".join(c.id for c in found),
-            kind="page",
-            channel=first.channel,
-            address=_address(services, found[0], first, first.channel),
-            view=combined_page(services, found),
-            drill=all(c.drill for c in found),
-            restricted=any(c.restricted for c in found),
-        )
-        try:
-            where = await notifier.deliver(delivery)
-        except DeliveryFailed as exc:
-            for page in group:
-                await self._retry_later(page, exc)
-            return
-        except Exception as exc:  # a notifier bug must not stop other pages
-            for page in group:
-                await self._retry_later(page, DeliveryFailed(type(exc).__name__))
-            return
-        at = services.now_text()
-        shared = {**(where or {}), "coalesced": True}  # edits must not clobber the others
-        await services.store.run(
-            lambda db: [pages.mark_sent(db, p.id, at=at, delivery_ref=shared) for p in group]
-        )
-        log.info("cases %s: one combined page via %s", delivery.case_id, first.channel)
-
-    async def _retry_later(self, page: PageRecord, exc: DeliveryFailed) -> None:
+    async def _retry_later(self, rows: list[PageRecord], exc: DeliveryFailed) -> None:
         services = self.services
         if exc.permanent:
-            await services.store.run(lambda db: pages.mark_failed(db, page.id, error_kind=exc.kind))
-            log.warning("case %s: page %s failed permanently (%s)", page.case_id, page.id, exc.kind)
+
+            def failed(db: Database) -> None:
+                for page in rows:
+                    pages.mark_failed(db, page.id, error_kind=exc.kind)
+
+            await services.store.run(failed)
+            log.warning("case %s: page failed permanently (%s)", rows[0].case_id, exc.kind)
             return
         esc = services.settings.escalation
-        backoff = min(esc.retry_backoff * (2 ** min(page.attempts, 16)), esc.retry_backoff_max)
+        attempts = max(p.attempts for p in rows)
+        backoff = min(esc.retry_backoff * (2 ** min(attempts, 16)), esc.retry_backoff_max)
         if exc.retry_after is not None:
             backoff = max(backoff, timedelta(seconds=exc.retry_after))
         when = to_text(services.now() + backoff)
-        await services.store.run(
-            lambda db: pages.mark_retry(db, page.id, next_attempt_at=when, error_kind=exc.kind)
-        )
-        log.warning(
-            "case %s: page %s not delivered (%s); retrying", page.case_id, page.id, exc.kind
-        )
+
+        def later(db: Database) -> None:
+            for page in rows:
+                pages.mark_retry(
+                    db, page.id, next_attempt_at=when, error_kind=exc.kind, uncertain=exc.uncertain
+                )
+
+        await services.store.run(later)
+        log.warning("case %s: page not delivered (%s); retrying", rows[0].case_id, exc.kind)
 
 
-def _coalesce(
-    due: list[PageRecord], notifiers: dict[str, Notifier]
-) -> tuple[list[PageRecord], list[list[PageRecord]]]:
-    """Split due rows into single deliveries and groups of officer pages to combine."""
+def _coalesce(due: list[PageRecord]) -> tuple[list[PageRecord], list[list[PageRecord]]]:
+    """Split due rows into single deliveries and, per officer and chat channel, one group
+    of every officer page due now: one message names them all."""
     by_target: dict[tuple[str, str], list[PageRecord]] = {}
     singles: list[PageRecord] = []
     for page in due:
@@ -282,18 +385,12 @@ def _coalesce(
     for rows in by_target.values():
         if len({r.case_id for r in rows}) < 2:
             singles.extend(rows)
-            continue
-        size = max(1, getattr(notifiers.get(rows[0].channel), "max_buttons", 1))
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            if len(chunk) > 1:
-                groups.append(chunk)
-            else:
-                singles.extend(chunk)
+        else:
+            groups.append(rows)
     return singles, groups
 
 
-def _update_ref(db, page: PageRecord) -> dict[str, Any] | None:
+def _update_ref(db: Database, page: PageRecord) -> dict[str, Any] | None:
     if page.update_of is None:
         return None
     original = pages.get_page(db, page.update_of)

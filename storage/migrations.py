@@ -170,3 +170,25 @@ def m008_health_probe(db: Database) -> None:
             payload BLOB NOT NULL
         )"""
     )
+
+
+@migrations()
+def m009_compact_escalation_and_exactly_once(db: Database) -> None:
+    # The escalation chain, frozen when the case opens, as one row: each officer's page is
+    # written to the outbox only when its turn comes, not all in advance.
+    db.execute(
+        """CREATE TABLE escalations (
+            case_id TEXT PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+            plan TEXT NOT NULL,          -- JSON: each turn's officer and channels, in order
+            started_at TEXT NOT NULL,
+            timeout_s REAL NOT NULL,     -- seconds between turns (shorter once urgent)
+            next_turn INTEGER NOT NULL DEFAULT 0,
+            next_due_at TEXT             -- NULL once acknowledged or every turn is done
+        )"""
+    )
+    db.execute("CREATE INDEX escalations_due ON escalations(next_due_at)")
+    # A page is marked as being sent before the channel is called, so a crash mid-send is
+    # found again; `uncertain` makes the next attempt ask the channel first.
+    db.execute("ALTER TABLE pages ADD COLUMN claimed_by TEXT")
+    db.execute("ALTER TABLE pages ADD COLUMN claimed_at TEXT")
+    db.execute("ALTER TABLE pages ADD COLUMN uncertain INTEGER NOT NULL DEFAULT 0")

@@ -89,6 +89,8 @@ class PageRecord:
     delivery_ref: str | None
     last_error: str | None
     update_of: int | None
+    uncertain: int = 0  # the channel may already have it: ask before sending again
+    claimed_at: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> PageRecord:

@@ -174,7 +174,8 @@ async def test_several_cases_at_once_reach_an_officer_as_one_page(
     assert len(pages_sent) == 1
     combined = pages_sent[0]
     assert combined.address == settings.officers[0].key
-    assert first in " ".join(combined.view.lines) and second in " ".join(combined.view.lines)
+    named = " ".join(line for section in combined.view.sections for line in section.lines)
+    assert first in named and second in named
     assert {b.value for b in combined.view.buttons} == {first, second}
     await acknowledge_page(services, officer, first)
     await pager.run_once()

@@ -141,7 +141,9 @@ async def test_extra_methods_can_be_served(slack: SlackStandIn, client: AsyncWeb
     slack.handle("chat.getPermalink", lambda state, args: {"permalink": "https://x/p1"})
     link = await client.chat_getPermalink(channel="C1", message_ts="1.2")
     assert link["permalink"] == "https://x/p1"
-    refused = await slack_error(client.api_call("conversations.history", params={"channel": "C1"}))
+    refused = await slack_error(
+        client.api_call("conversations.replies", params={"channel": "C1", "ts": "1.2"})
+    )
     assert refused.response["error"] == "method_not_served_by_standin"
 
 
@@ -455,3 +457,17 @@ async def test_a_stand_in_without_its_spec_fails_at_once(
     finally:
         for cached in (payload_checks.load_spec, payload_checks._adaptive_card_validator):
             cached.cache_clear()
+
+
+async def test_message_metadata_comes_back_only_when_asked_for(client: AsyncWebClient):
+    metadata = {"event_type": "patronguard_page", "event_payload": {"pages": [7, 8]}}
+    sent = await client.chat_postMessage(channel="U0OFFICER", text="page", metadata=metadata)
+    plain = await client.conversations_history(channel=sent["channel"])
+    assert "metadata" not in plain["messages"][0]
+    full = await client.conversations_history(channel=sent["channel"], include_all_metadata=True)
+    assert full["messages"][0]["metadata"] == metadata
+    bad = {"event_type": "has spaces", "event_payload": {}}
+    refused = await slack_error(
+        client.chat_postMessage(channel="U0OFFICER", text="x", metadata=bad)
+    )
+    assert refused.response["error"] == "invalid_metadata_format"

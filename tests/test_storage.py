@@ -34,6 +34,7 @@ def test_migrations_apply_once_and_reopen_cleanly(db_path):
         "m006_intake_facts",
         "m007_demand_log_without_free_text",
         "m008_health_probe",
+        "m009_compact_escalation_and_exactly_once",
     ]
 
 

@@ -130,6 +130,7 @@ async def test_signed_event_verifies_and_tampering_does_not(receiver, settings):
         "urgency": "high",
         "drill": False,
         "restricted": False,
+        "resend": False,
         "recipient": {"name": director.name, "phone": director.phone, "email": director.email},
         "summary": "URGENT records request, case PG-TEST01. Open PatronGuard in Slack or Teams "
         "and look for case PG-TEST01; if you cannot, phone the library.",

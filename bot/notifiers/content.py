@@ -65,8 +65,14 @@ def page_content(delivery: Delivery) -> PageContent:
         action = PRIVATELY.format(product=PRODUCT)
     else:
         action = HOW_TO_OPEN.format(product=PRODUCT, case_id=case_id)
-    lines = (*(["This is a drill."] if delivery.drill else []), f"{headline}.", action)
-    tag = "[DRILL] " if delivery.drill else ""
+    again = ["Sent again: the first try's outcome was lost. If you already have it, ignore it."]
+    lines = (
+        *(["This is a drill."] if delivery.drill else []),
+        f"{headline}.",
+        action,
+        *(again if delivery.resend else []),
+    )
+    tag = ("[DRILL] " if delivery.drill else "") + ("(sent again) " if delivery.resend else "")
     return PageContent(
         case_id=case_id,
         urgent=urgent,

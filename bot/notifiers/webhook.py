@@ -124,6 +124,7 @@ class WebhookNotifier:
             "urgency": "high" if content.urgent and not acknowledged else "normal",
             "drill": delivery.drill,
             "restricted": delivery.restricted,
+            "resend": delivery.resend,  # may repeat an earlier delivery_id: receivers dedupe
             "recipient": _recipient(self._person(delivery.address)),
             "summary": content.summary,
             "sent_at": datetime.fromtimestamp(sent_at, UTC).isoformat(timespec="seconds"),

@@ -41,6 +41,17 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+METADATA_EVENT = "patronguard_page"
+# The newest messages of a DM searched for one already sent: pages come at most one a
+# second, so a page lost in a crash is among the last few.
+HISTORY_LOOKBACK = 50
+
+
+def _payload(delivery: Delivery) -> dict[str, Any]:
+    """What the message metadata names: outbox row ids only, never anything about a case."""
+    return {"pages": list(delivery.rows)}
+
+
 class SlackNotifier:
     """Delivers the pager's outbox to Slack DMs.
 
@@ -48,6 +59,10 @@ class SlackNotifier:
     delivers in the bot's DM with them; the returned `{"channel", "ts"}` is what a later
     update (`delivery.update_ref`) edits with `chat.update`. Only ever DMs: an address that
     is not a user id is refused, so nothing about a case can land in a shared channel.
+
+    Each new message carries message metadata naming the outbox rows it delivers, so after
+    a send whose outcome was lost (a crash, a timeout), `recover` finds it in the DM's
+    history and the page is not sent twice.
     """
 
     channel = "slack"
@@ -70,13 +85,43 @@ class SlackNotifier:
                 if not USER_ID.match(delivery.address):
                     raise DeliveryFailed("not_a_user_id", permanent=True)
                 answer = await self.client.chat_postMessage(
-                    channel=delivery.address, blocks=blocks, text=text
+                    channel=delivery.address,
+                    blocks=blocks,
+                    text=text,
+                    metadata={"event_type": METADATA_EVENT, "event_payload": _payload(delivery)},
                 )
         except SlackApiError as exc:
             raise failure_from(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise DeliveryFailed(type(exc).__name__) from None
+            # The request may have reached Slack: the next try looks before sending again.
+            raise DeliveryFailed(type(exc).__name__, uncertain=True) from None
         return {"channel": answer["channel"], "ts": answer["ts"]}
+
+    async def recover(self, delivery: Delivery) -> dict[int, dict[str, Any]]:
+        """Messages already in the recipient's DM for this delivery's rows, by row id."""
+        if not USER_ID.match(delivery.address):
+            return {}
+        try:
+            opened = await self.client.conversations_open(users=delivery.address)
+            channel = opened["channel"]["id"]
+            history = await self.client.conversations_history(
+                channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            raise failure_from(exc) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise DeliveryFailed(type(exc).__name__, uncertain=True) from None
+        wanted = set(delivery.rows)
+        found: dict[int, dict[str, Any]] = {}
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") != METADATA_EVENT:
+                continue
+            rows = (metadata.get("event_payload") or {}).get("pages") or []
+            for row in rows:
+                if isinstance(row, int) and row in wanted and row not in found:
+                    found[row] = {"channel": channel, "ts": message["ts"]}
+        return found
 
 
 def _slack_ref(ref: dict[str, Any]) -> dict[str, str]:
@@ -93,7 +138,8 @@ def failure_from(exc: SlackApiError) -> DeliveryFailed:
     if status == 429:
         return DeliveryFailed("ratelimited", retry_after=_retry_after(response))
     if status >= 500:
-        return DeliveryFailed(f"http_{status}")
+        # Slack may have posted it before failing: the next try looks before sending again.
+        return DeliveryFailed(f"http_{status}", uncertain=True)
     return DeliveryFailed(error, permanent=error in PERMANENT_ERRORS)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import secrets
 import time
@@ -19,6 +20,7 @@ APP_ID = "A0001"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 MAX_TEXT = 40000
+MAX_METADATA = 8000  # characters of JSON; Slack refuses bigger message metadata
 
 # The 2020 spec marks these optional, yet the live API refuses calls without them.
 EXTRA_REQUIRED: dict[str, tuple[str, ...]] = {
@@ -212,10 +214,28 @@ def auth_test(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _metadata(args: dict[str, Any]) -> None:
+    """Message metadata as Slack accepts it: an event type and a JSON object payload."""
+    if "metadata" not in args:
+        return
+    metadata = args["metadata"]
+    if (
+        not isinstance(metadata, dict)
+        or not re.fullmatch(r"[a-zA-Z0-9_]{1,255}", str(metadata.get("event_type") or ""))
+        or not isinstance(metadata.get("event_payload"), dict)
+        or set(metadata) - {"event_type", "event_payload"}
+    ):
+        raise SlackError("invalid_metadata_format")
+    if len(json.dumps(metadata)) > MAX_METADATA:
+        raise SlackError("metadata_too_large")
+
+
 def chat_post_message(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
     channel = _channel(args)
     _message_content(args)
-    content = {k: args[k] for k in ("text", "blocks", "attachments", "thread_ts") if k in args}
+    _metadata(args)
+    keys = ("text", "blocks", "attachments", "thread_ts", "metadata")
+    content = {k: args[k] for k in keys if k in args}
     fields = {"user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID, **content}
     ts = state.add_message(channel, **fields)
     return {"channel": channel, "ts": ts, "message": state.messages[(channel, ts)]}
@@ -253,6 +273,22 @@ def chat_delete(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
     key = _existing(state, args)
     del state.messages[key]
     return {"channel": key[0], "ts": key[1]}
+
+
+def conversations_history(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    """A channel's messages, newest first; metadata only when asked for, as Slack does."""
+    channel = _channel(args)
+    with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+    limit = int(args.get("limit") or 100)
+    if not 1 <= limit <= 999:
+        raise SlackError("invalid_limit")
+    found = sorted(
+        (m for (c, _), m in state.messages.items() if c == channel),
+        key=lambda m: m["ts"],
+        reverse=True,
+    )[:limit]
+    messages = [{k: v for k, v in m.items() if with_metadata or k != "metadata"} for m in found]
+    return {"messages": messages, "has_more": False, "pin_count": 0}
 
 
 def conversations_open(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
@@ -322,6 +358,7 @@ HANDLERS: dict[str, Handler] = {
     "chat.update": chat_update,
     "chat.delete": chat_delete,
     "conversations.open": conversations_open,
+    "conversations.history": conversations_history,
     "users.info": users_info,
     "views.open": views_open,
     "views.push": views_push,
