@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from handlers.audit import overdue_pages
+from handlers.audit import overdue_count
 from handlers.services import Services
 from storage import conversations, health
 
@@ -33,7 +33,7 @@ async def check_health(services: Services, *, channels: frozenset[str]) -> Healt
     try:
         at = services.now_text()
         await services.store.run(lambda db: health.probe_write(db, at=at))
-        overdue = len(await overdue_pages(services))
+        overdue = await overdue_count(services)
         teams_reached = await services.store.run(conversations.users_with_reference)
     except Exception as exc:
         writable = False

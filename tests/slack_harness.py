@@ -186,8 +186,9 @@ class PatronGuardOnSlack:
         assert handled, f"{work.finished} of {self.delivered} deliveries handled"
         now = to_text(self.clock.now())
         due = (
-            "SELECT count(*) AS n FROM pages WHERE status = 'queued' "
-            f"AND next_attempt_at <= '{now}'"
+            "SELECT (SELECT count(*) FROM pages WHERE status IN ('queued', 'sending') "
+            f"AND next_attempt_at <= '{now}') + (SELECT count(*) FROM escalations "
+            f"WHERE next_due_at <= '{now}') AS n"
         )
         await self.wait_rows(due, [{"n": 0}], timeout=timeout)
 

@@ -174,3 +174,66 @@ async def test_sigkill_at_random_moments_loses_no_case_and_no_page(tmp_path):
             assert not missing, f"cases never paged after restart: {sorted(missing)}"
         finally:
             survivor.stop()
+
+
+KILL_ROUNDS = int(os.environ.get("PATRONGUARD_KILL_ROUNDS", "30"))
+SLOW_SLACK = 0.3  # seconds per Web API call, as the real one can take
+
+
+def messages_naming(slack, channel: str) -> dict[str, int]:
+    """How many new messages to `channel` name each case (a combined page names several)."""
+    counts: dict[str, int] = {}
+    for call in slack.calls_to("chat.postMessage"):
+        if call.args.get("channel") == channel:
+            for case_id in set(CASE_ID.findall(str(call.args.get("blocks")))):
+                counts[case_id] = counts.get(case_id, 0) + 1
+    return counts
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+async def test_sigkill_mid_delivery_neither_loses_nor_repeats_a_page(tmp_path):
+    """Each round kills the server while Slack is taking a page or a card: the stand-in still
+    posts it (as Slack would), and the next server must find it rather than send it again."""
+    config = tmp_path / "patronguard.yaml"
+    assert CliRunner().invoke(cli, ["init", str(config)]).exit_code == 0
+    db = tmp_path / "kill.db"
+    killed_mid_send = 0
+    async with (
+        SlackStandIn(token=TOKEN) as slack,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+    ):
+        slack.set_latency(SLOW_SLACK)
+        for run in range(KILL_ROUNDS):
+            server = Server(config, db, slack.api_url)
+            await server.start()
+            posting = slack.started["chat.postMessage"]
+            sent = asyncio.create_task(send_report(session, server, slack, f"U0STAFF{run}"))
+            try:
+                # The page or the reporter's card is on its way to Slack: kill now.
+                await slack.wait_started("chat.postMessage", posting + 1, timeout=15)
+                killed_mid_send += 1
+            finally:
+                server.kill()
+                await sent
+        survivor = Server(config, db, slack.api_url)
+        await survivor.start()
+        try:
+            cases = stored_cases(db)
+            assert len(cases) >= KILL_ROUNDS // 2, "too few reports got through to prove much"
+            for _ in range(400):
+                if set(messages_naming(slack, OFFICER)) >= cases:
+                    break
+                await asyncio.sleep(0.05)
+            await slack.wait_started("chat.postMessage", slack.started["chat.postMessage"])
+        finally:
+            survivor.stop()
+    pages = messages_naming(slack, OFFICER)
+    lost = sorted(cases - set(pages))
+    repeated = sorted(c for c, n in pages.items() if n > 1)
+    print(f"{KILL_ROUNDS} rounds, {killed_mid_send} killed mid-send, {len(cases)} cases")
+    assert killed_mid_send == KILL_ROUNDS
+    # Each killed page was looked for in the officer's DM before anything was sent again.
+    assert len(slack.calls_to("conversations.history")) >= KILL_ROUNDS
+    assert lost == [], f"pages lost: {lost}"
+    assert repeated == [], f"pages sent twice: {repeated}"

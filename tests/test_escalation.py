@@ -200,3 +200,20 @@ async def test_new_pages_to_one_officer_are_paced_a_second_apart(
     await pager.run_once()
     pages_sent = [d for d in notifier.sent if d.kind == "page"]
     assert len(pages_sent) == 2 and pages_sent[1].address == settings.officers[0].key
+
+
+async def test_turns_that_came_due_while_the_pager_was_stopped_all_go_out_once(
+    services, pager, notifier, staff, settings, clock
+):
+    case_id = (await report_inquiry(services, staff)).case_id
+    await pager.run_once()
+    clock.advance(settings.escalation.ack_timeout * 7)  # every turn and the notice are due
+    for _ in range(4):  # pages to one officer are paced a second apart
+        await pager.run_once()
+        clock.advance(1)
+    sent = [(d.kind, d.address) for d in notifier.sent if d.case_id == case_id]
+    director, privacy = settings.officers[0].key, settings.officers[1].key
+    assert sent.count(("page", director)) == 2 and sent.count(("page", privacy)) == 2
+    assert sent.count(("exhausted", staff.user_id)) == 1
+    rows = services.store.call(lambda db: pages.pages_for_case(db, case_id))
+    assert len({r.dedup_key for r in rows}) == len(rows)  # nothing queued twice

@@ -53,9 +53,10 @@ def test_scope_comments_and_the_readme_say_the_same_and_claim_no_reading() -> No
     documented = dict(re.findall(r"^\| `(\S+)` \| (.+) \|$", table, re.MULTILINE))
     assert comments == documented
     assert set(comments) == set(yaml.safe_load(printed.output)["oauth_config"]["scopes"]["bot"])
-    # Message events start a report; what people wrote is neither read nor kept.
+    # What people write only tells a command word from a report, and is never kept.
     for scope in ("im:history", "app_mentions:read"):
-        assert comments[scope].endswith("the text is never read or kept")
+        assert "the text only tells a command word from a report" in comments[scope]
+        assert "never kept" in comments[scope]
     assert not any(re.search(r"\bread (what|the text|messages)", c) for c in comments.values())
     prose = " ".join(readme.split())
-    assert "What anyone types in those messages is neither read nor kept." in prose
+    assert "read only to tell a command word from a report, and is never kept or logged" in prose

@@ -3,8 +3,8 @@
 Every listener turns its payload into a neutral `Interaction`, lets `handlers.interactions`
 decide, and renders the `Outcome` where it belongs: the command's ack, a message edited in
 place, a direct message, a private note, a modal or the Home tab. Nothing about a case ever
-goes to a shared channel. Message text typed by staff is never read, logged or stored;
-command words are read only by the handlers.
+goes to a shared channel. Message text typed by staff is never logged or stored; the
+handlers read it only to tell a command word from a report.
 """
 
 from __future__ import annotations

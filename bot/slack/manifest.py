@@ -18,16 +18,18 @@ USAGE_HINT = "[help|drill|status|report]"
 
 # Each scope with what PatronGuard does with it; IT sees these in the YAML and the README.
 # There is deliberately no channels:history: PatronGuard never reads channel conversations.
-# Message events only start a report (bot/slack/app.py); their text is never read or kept.
+# The text of a direct message or mention is read only to tell a command word (help, status)
+# from a report; it is never kept or logged (handlers/commands.py).
 BOT_SCOPES: dict[str, str] = {
     "commands": "the slash command and the 'Report a records request' shortcut",
     "chat:write": "send the steps, pages and case cards, and update them in place",
     "im:write": "start a direct message with an officer or staff member to page them or "
     "send their case card",
-    "im:history": "be told when someone writes to PatronGuard in its direct messages, which "
-    "starts a report; the text is never read or kept",
-    "app_mentions:read": "be told when someone @mentions PatronGuard, which starts a report "
-    "answered privately; the text is never read or kept",
+    "im:history": "be told when someone writes to PatronGuard in its direct messages (the "
+    "text only tells a command word from a report, and is never kept), and, after a restart, "
+    "find a page PatronGuard itself already sent so it is never sent twice",
+    "app_mentions:read": "be told when someone @mentions PatronGuard, which is answered "
+    "privately; the text only tells a command word from a report, and is never kept",
 }
 BOT_EVENTS: tuple[str, ...] = ("app_home_opened", "app_mention", "message.im")
 

@@ -80,6 +80,9 @@ class SlackStandIn:
         self._rules: list[_FaultRule] = []
         self._stall: _Stall | None = None
         self._latency = 0.0
+        # Requests that have arrived, by method, before the latency and before any answer:
+        # a test can act while one is in flight (e.g. kill its caller).
+        self.started: Counter[str] = Counter()
         self._changed = asyncio.Event()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -96,7 +99,9 @@ class SlackStandIn:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response)
         app.router.add_get("/socket", self.socket.handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=1.0, handler_cancellation=False
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -174,6 +179,18 @@ class SlackStandIn:
             changed = self._changed
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
+
+    async def wait_started(self, method: str, count: int, timeout: float = 10.0) -> None:
+        """Until `count` requests to `method` have arrived (answered or not)."""
+
+        async def arrived() -> None:
+            while self.started[method] < count:
+                await self._changed.wait()
+
+        try:
+            await asyncio.wait_for(arrived(), timeout)
+        except TimeoutError:
+            raise TimeoutError(f"fewer than {count} {method} requests within {timeout}s") from None
 
     async def wait_for_response(
         self, predicate: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 5.0
@@ -278,9 +295,12 @@ class SlackStandIn:
                     raise SlackError(error, [f"[ERROR] {name} is not valid JSON"]) from None
 
     async def _api(self, request: web.Request) -> web.Response:
+        # Like Slack, a request is carried through even if its caller dies while it waits.
         method = request.match_info["method"]
         if request.method not in ("GET", "POST"):
             return web.json_response({"ok": False, "error": "method_not_supported"}, status=405)
+        self.started[method] += 1
+        self._notify()
         await self._delay()
         faulted = self._fault(method)
         if faulted is not None:
