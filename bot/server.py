@@ -20,6 +20,7 @@ from handlers.audit import audit_overdue
 from handlers.clock import Clock
 from handlers.health import check_health
 from handlers.pager import Pager
+from handlers.process import release_lapsed_preservations
 from handlers.retention import purge_expired, vacuum_if_due
 from handlers.review import send_due_review
 
@@ -100,10 +101,12 @@ async def _audit(runtime: Runtime, every: float = 30.0) -> None:
 
 
 async def _maintain(runtime: Runtime) -> None:
-    """Purge, vacuum and send the retention review when due, until the server stops."""
+    """End lapsed preservations, purge, vacuum and send the retention review when due, until
+    the server stops."""
     every = runtime.services.settings.retention.purge_every.total_seconds()
     while not runtime.stop.is_set():
         try:
+            await release_lapsed_preservations(runtime.services)
             await purge_expired(runtime.services)
             await vacuum_if_due(runtime.services)
             await send_due_review(runtime.services, runtime.notifiers)
@@ -148,6 +151,8 @@ async def healthz(request: web.Request) -> web.Response:
         "overdue_pages": found.overdue_pages,
         "officers_reachable": found.reachable_officers,
         "officers_unreachable": list(found.unreachable_officers),
+        # Details, not a failure: an officer has to act, not IT.
+        "response_deadlines_missed": list(found.missed_deadlines),
         "channels": sorted(runtime.notifiers),
     }
     return web.json_response(body, status=200 if healthy else 503)

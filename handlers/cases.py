@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
@@ -11,9 +12,10 @@ from handlers import views as v
 from handlers.access import REPLAYED, load_visible, transact
 from handlers.actors import Actor, is_privileged, role_of
 from handlers.outage import storage_guard
-from handlers.presenters import case_card, guidance_view, intake_form
+from handlers.presenters import case_card, day_text, guidance_view, intake_form
 from handlers.services import Services
-from storage import cases
+from storage import cases, processes
+from storage.processes import legal_record
 from storage.records import CaseRecord
 from storage.timefmt import to_text
 
@@ -70,21 +72,20 @@ async def report_inquiry(
 @storage_guard
 async def show_case(services: Services, actor: Actor, case_id: str) -> v.Reply:
     role = role_of(services.settings, actor)
-    loaded = await services.store.run(
-        lambda db: _with_changes(db, load_visible(db, actor, role, case_id))
-    )
-    if isinstance(loaded, v.Reply):
-        return loaded
-    case, steps, changes = loaded
-    view = case_card(services, case, steps, viewer_role=role, changes=changes)
+
+    def load(db: Database) -> tuple[Any, ...] | v.Reply:
+        loaded = load_visible(db, actor, role, case_id)
+        if isinstance(loaded, v.Reply):
+            return loaded
+        case, steps = loaded
+        return case, steps, cases.intake_changes(db, case.id), legal_record(db, case.id)
+
+    found = await services.store.run(load)
+    if isinstance(found, v.Reply):
+        return found
+    case, steps, changes, legal = found
+    view = case_card(services, case, steps, viewer_role=role, changes=changes, legal=legal)
     return v.Reply(view=view, case_id=case.id)
-
-
-def _with_changes(db: Database, loaded: Any) -> Any:
-    if isinstance(loaded, v.Reply):
-        return loaded
-    case, steps = loaded
-    return case, steps, cases.intake_changes(db, case.id)
 
 
 @storage_guard
@@ -92,12 +93,8 @@ async def status(services: Services, actor: Actor) -> v.Reply:
     """Open cases: all of them for officers, one's own for staff."""
     role = role_of(services.settings, actor)
     privileged = is_privileged(role)
-    found = await services.store.run(
-        lambda db: (
-            cases.open_cases(db)
-            if privileged
-            else cases.cases_reported_by(db, actor.channel, actor.user_id)
-        )
+    found, deadlines = await services.store.run(
+        lambda db: _open_with_deadlines(db, actor, privileged)
     )
     if not found:
         return v.Reply(view=v.View(title="No open cases", lines=("Nothing is waiting.",)))
@@ -111,8 +108,10 @@ async def status(services: Services, actor: Actor) -> v.Reply:
             who = "has it" if case.acknowledged_at else "is being paged"
             lines.append(f"{case.id}{drill}: restricted; the responsible officer {who}")
         else:
+            due = _deadline_word(services, deadlines.get(case.id)) if privileged else ""
             lines.append(
-                f"{case.id}{drill}: {label}; {ack}; reported {services.local_time(case.opened_at)}"
+                f"{case.id}{drill}: {label}; {ack}; reported "
+                f"{services.local_time(case.opened_at)}{due}"
             )
         if len(buttons) < STATUS_BUTTONS:
             if privileged and not case.acknowledged_at:
@@ -121,3 +120,26 @@ async def status(services: Services, actor: Actor) -> v.Reply:
     return v.Reply(
         view=v.View(title=f"Open cases ({len(found)})", lines=tuple(lines), buttons=tuple(buttons))
     )
+
+
+def _open_with_deadlines(
+    db: Database, actor: Actor, privileged: bool
+) -> tuple[list[CaseRecord], dict[str, Any]]:
+    found = (
+        cases.open_cases(db)
+        if privileged
+        else cases.cases_reported_by(db, actor.channel, actor.user_id)
+    )
+    shown = [c.id for c in found[:STATUS_SHOWN]]
+    return found, processes.deadlines_for(db, shown) if privileged else {}
+
+
+def _deadline_word(services: Services, deadline: Any) -> str:
+    """ "; response due 12 Jan 2027" or, when it passed with no response, a flag."""
+    if not deadline or not deadline["due_on"] or deadline["responded_at"]:
+        return ""
+    due = date.fromisoformat(deadline["due_on"])
+    today = services.now().astimezone(services.settings.library.zone).date()
+    if due < today:
+        return f"; RESPONSE DEADLINE PASSED {day_text(due)}, none recorded"
+    return f"; response due {day_text(due)}"

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from handlers.actors import person_for_ref as actor_person
 from handlers.settings import Contact, Settings
 from storage import cases, escalations, pages
 from storage.records import CaseRecord, PageKind, PageRecord
@@ -304,4 +305,51 @@ def acknowledge_late_page(db: Database, page: PageRecord, at: datetime) -> None:
         channel=page.channel,
         due_at=to_text(at),
         update_of=page.id,
+    )
+
+
+def queue_reminder(
+    db: Database,
+    *,
+    settings: Settings,
+    case: CaseRecord,
+    page_channels: frozenset[str],
+    tag: str,
+    at: datetime,
+) -> None:
+    """A deadline reminder to the officer who has the case (else the first in the chain)
+    and to counsel, through the same outbox as pages."""
+    holder = _holder(settings, case)
+    people = [(p.key, p) for p in (holder,) if p is not None]
+    if settings.counsel is not None:
+        people.append(("counsel", settings.counsel))
+    for key, person in people:
+        lanes = _person_lanes(
+            case_id=case.id,
+            key=key,
+            person=person,
+            kind="deadline",
+            tag=f"deadline:{tag}:{key}",
+            page_channels=page_channels,
+            due=at,
+            fallback_after=settings.escalation.fallback_after,
+            position=-3,
+        )
+        _queue(db, case.id, lanes)
+
+
+def cancel_reminders(db: Database, case_id: str) -> None:
+    pages.cancel_kind(db, case_id, "deadline")
+
+
+def _holder(settings: Settings, case: CaseRecord) -> Contact | None:
+    if case.acknowledged_by:
+        found = actor_person(settings, case.acknowledged_by)
+        if found is not None and found is not settings.counsel:
+            return found
+    chain = case.officer_chain
+    return (
+        settings.officer(chain[0])
+        if chain
+        else (settings.officers[0] if settings.officers else None)
     )

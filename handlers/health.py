@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from handlers.audit import overdue_count
 from handlers.services import Services
-from storage import conversations, health
+from storage import conversations, health, processes
 
 log = logging.getLogger("patronguard.health")
 FALLBACK_CHANNELS = frozenset({"email", "webhook"})
@@ -19,6 +19,7 @@ class Health:
     overdue_pages: int
     reachable_officers: int
     unreachable_officers: tuple[str, ...]  # names, for IT; never anyone's ids
+    missed_deadlines: tuple[str, ...] = ()  # case ids: a response date passed, none recorded
 
     @property
     def ok(self) -> bool:
@@ -29,11 +30,14 @@ async def check_health(services: Services, *, channels: frozenset[str]) -> Healt
     """Probe with a real write, count overdue pages, and find who can be paged now."""
     writable = True
     overdue = 0
+    missed: list[str] = []
     teams_reached: set[str] = set()
     try:
         at = services.now_text()
         await services.store.run(lambda db: health.probe_write(db, at=at))
         overdue = await overdue_count(services)
+        today = services.now().astimezone(services.settings.library.zone).date().isoformat()
+        missed = await services.store.run(lambda db: processes.missed_deadlines(db, today))
         teams_reached = await services.store.run(conversations.users_with_reference)
     except Exception as exc:
         writable = False
@@ -46,4 +50,4 @@ async def check_health(services: Services, *, channels: frozenset[str]) -> Healt
             ways.remove("teams")  # Teams lets a bot write first only once they opened it
         ways += [c for c in FALLBACK_CHANNELS if c in channels and officer.address_on(c)]
         (reachable if ways else unreachable).append(officer.name)
-    return Health(writable, overdue, len(reachable), tuple(unreachable))
+    return Health(writable, overdue, len(reachable), tuple(unreachable), tuple(missed))

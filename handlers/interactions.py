@@ -24,6 +24,16 @@ from handlers.help import help_view, unknown_action
 from handlers.holds import release_hold
 from handlers.intake import intake_form_for, intake_from_answers, submit_intake
 from handlers.outage import cannot_record
+from handlers.process import (
+    extend_preservation,
+    preserve_records,
+    process_form_for,
+    record_process,
+    record_release,
+    record_response,
+    release_form_for,
+    reminder_seen,
+)
 from handlers.reports import report_summary
 from handlers.review import complete_review
 from handlers.services import Services
@@ -189,6 +199,33 @@ async def _report_button(services: Services, i: Interaction) -> Outcome:
     return await _report(services, i, placement=Placement.PRIVATE)
 
 
+async def _open_process(services: Services, i: Interaction) -> Outcome:
+    return _form_opened(await process_form_for(services, i.actor, i.value), what=v.OPEN_PROCESS)
+
+
+async def _open_release(services: Services, i: Interaction) -> Outcome:
+    return _form_opened(await release_form_for(services, i.actor, i.value), what=v.OPEN_RELEASE)
+
+
+async def _response_sent(services: Services, i: Interaction) -> Outcome:
+    reply = await record_response(services, i.actor, i.value, delivery_key=i.delivery_key)
+    return _changed(reply, what=v.RESPONSE_SENT)
+
+
+async def _preserve(services: Services, i: Interaction) -> Outcome:
+    reply = await preserve_records(services, i.actor, i.value, delivery_key=i.delivery_key)
+    return _changed(reply, what=v.PRESERVE)
+
+
+async def _extend_preservation(services: Services, i: Interaction) -> Outcome:
+    reply = await extend_preservation(services, i.actor, i.value, delivery_key=i.delivery_key)
+    return _changed(reply, what=v.EXTEND_PRESERVATION)
+
+
+async def _reminder_seen(services: Services, i: Interaction) -> Outcome:
+    return _changed(await reminder_seen(services, i.actor, i.value), what=v.REMINDER_SEEN)
+
+
 BUTTONS: dict[str, Callable[[Services, Interaction], Awaitable[Outcome]]] = {
     v.ACK_PAGE: _acknowledge,
     v.ACK_CASE: _acknowledge_on_card,
@@ -200,6 +237,12 @@ BUTTONS: dict[str, Callable[[Services, Interaction], Awaitable[Outcome]]] = {
     v.OPEN_INTAKE: _open_intake,
     v.OPEN_CLOSE: _open_close,
     v.REPORT: _report_button,
+    v.OPEN_PROCESS: _open_process,
+    v.OPEN_RELEASE: _open_release,
+    v.RESPONSE_SENT: _response_sent,
+    v.PRESERVE: _preserve,
+    v.EXTEND_PRESERVATION: _extend_preservation,
+    v.REMINDER_SEEN: _reminder_seen,
 }
 
 
@@ -221,9 +264,21 @@ async def _close_submitted(services: Services, i: Interaction) -> Outcome:
     return _outcome(reply, Placement.IN_PLACE, what="close")
 
 
+async def _process_submitted(services: Services, i: Interaction) -> Outcome:
+    reply = await record_process(services, i.actor, i.value, i.fields, delivery_key=i.delivery_key)
+    return _outcome(reply, Placement.IN_PLACE, what="process")
+
+
+async def _release_submitted(services: Services, i: Interaction) -> Outcome:
+    reply = await record_release(services, i.actor, i.value, i.fields, delivery_key=i.delivery_key)
+    return _outcome(reply, Placement.IN_PLACE, what="release")
+
+
 FORMS: dict[str, Callable[[Services, Interaction], Awaitable[Outcome]]] = {
     "intake": _intake_submitted,
     "close": _close_submitted,
+    "process": _process_submitted,
+    "release": _release_submitted,
 }
 # Every fixed name an outcome can carry, for logs that must never echo input.
 KNOWN_NAMES = frozenset(

@@ -6,8 +6,16 @@ from dataclasses import replace
 
 from handlers import views as v
 from handlers.actors import display_name
-from handlers.presenters import banner_for, change_lines, is_urgent, phone_list
+from handlers.presenters import (
+    banner_for,
+    change_lines,
+    deadline_missed,
+    deadline_text,
+    is_urgent,
+    phone_list,
+)
 from handlers.services import Services
+from storage.processes import ProcessRecord
 from storage.records import CaseRecord, IntakeChange
 
 
@@ -152,4 +160,28 @@ def combined_page(services: Services, cases: list[CaseRecord], *, max_buttons: i
         tone=v.WARNING,
         urgent=any(is_urgent(services, c) for c in cases),
         restricted=any(c.restricted for c in cases),
+    )
+
+
+def deadline_reminder(
+    services: Services, case: CaseRecord, process: ProcessRecord | None, page_id: int
+) -> v.View:
+    """Before a response or return date, to the officer who has the case and counsel."""
+    when = deadline_text(services, process) if process else "see the case"
+    lines: tuple[str, ...] = (
+        f"Response due: {when}.",
+        "Record the response on the case when it is sent; the reminders then stop.",
+    )
+    if case.restricted:
+        lines = ("A response date is near. Open the case privately for details.",)
+    return v.View(
+        title=f"Case {case.id}: a response date is near",
+        lines=lines,
+        buttons=(
+            v.Button("Seen", v.REMINDER_SEEN, str(page_id), "primary"),
+            v.Button("Open case", v.OPEN_CASE, case.id),
+        ),
+        tone=v.WARNING,
+        urgent=deadline_missed(services, process) or "today" in when,
+        **_flags(case),  # type: ignore[arg-type]
     )

@@ -27,6 +27,7 @@ from handlers.page_views import (
     acknowledged_page,
     change_notice,
     combined_page,
+    deadline_reminder,
     exhausted_notice,
     officer_page,
     sent_again,
@@ -34,7 +35,8 @@ from handlers.page_views import (
 from handlers.presenters import case_card
 from handlers.services import Services
 from handlers.settings import Contact
-from storage import cases, escalations, pages
+from storage import cases, escalations, pages, processes
+from storage.processes import LegalRecord
 from storage.records import CaseRecord, IntakeChange, PageKind, PageRecord, StepRecord
 from storage.timefmt import from_text, to_text
 
@@ -192,12 +194,13 @@ class Pager:
                 cases.get_case(db, page.case_id),
                 cases.step_records(db, page.case_id),
                 cases.intake_changes(db, page.case_id) if page.kind == "changed" else [],
+                processes.legal_record(db, page.case_id) if page.kind == "deadline" else None,
                 _update_ref(db, page),
                 covered,
                 bool(held),
             )
 
-        case, steps, changes, ref, covered, held = await services.store.run(load)
+        case, steps, changes, legal, ref, covered, held = await services.store.run(load)
         if covered:  # chat got through; the fallback is not needed
             await services.store.run(lambda db: pages.mark_not_needed(db, page.id))
             return
@@ -219,7 +222,7 @@ class Pager:
             kind=page.kind,
             channel=channel,
             address=_address(services, case, page, channel),
-            view=_view_for(services, case, steps, changes, page),
+            view=_view_for(services, case, steps, changes, page, legal),
             update_ref=ref,
             drill=bool(case.drill),
             restricted=bool(case.restricted),
@@ -416,6 +419,7 @@ def _view_for(
     steps: dict[str, StepRecord],
     changes: list[IntakeChange],
     page: PageRecord,
+    legal: LegalRecord | None = None,
 ) -> v.View:
     if page.kind == "page":
         return officer_page(services, case)
@@ -429,6 +433,8 @@ def _view_for(
         return exhausted_notice(services, case)
     if page.kind == "changed":
         return change_notice(services, case, changes)
+    if page.kind == "deadline":
+        return deadline_reminder(services, case, legal.process if legal else None, page.id)
     # card and refresh: the reporter's own view of the case
     reporter = Actor(case.channel, case.reporter_id)
     return case_card(services, case, steps, viewer_role=role_of(services.settings, reporter))

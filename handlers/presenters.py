@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from handlers import views as v
 from handlers.actors import display_name, is_privileged
 from handlers.services import Services
 from playbooks.engine import DONE, NOT_APPLICABLE, applicable_steps, first_screen
 from playbooks.model import CaseFacts
+from storage.processes import LegalRecord, ProcessRecord
 from storage.records import CaseRecord, IntakeChange, StepRecord
 
 DRILL_BANNER = "DRILL"
@@ -171,9 +173,11 @@ def case_card(
     *,
     viewer_role: str,
     changes: Sequence[IntakeChange] = (),
+    legal: LegalRecord | None = None,
 ) -> v.View:
     """The case as a viewer may see it: for a restricted case, staff see only whom they may
-    tell and whether an officer has it. Officers also see what the reporter changed."""
+    tell and whether an officer has it. Officers also see what the reporter changed, and the
+    record of legal process: what was served, when it is due, what was released."""
     if case.restricted and not is_privileged(viewer_role):
         return restricted_reporter_view(services, case)
     pb = services.playbook
@@ -188,9 +192,11 @@ def case_card(
                 f" at {services.local_time(record.at)}"
             )
         buttons: tuple[v.Button, ...] = ()
+        if case.is_open and item.step.form and is_privileged(viewer_role):
+            buttons += _step_form_button(case, item.step.form, legal)
         if case.is_open and item.state == "pending":
             value = f"{case.id}:{item.step.id}"
-            buttons = (
+            buttons += (
                 v.Button("Done", v.STEP_DONE, value, "primary"),
                 v.Button("Not applicable", v.STEP_NOT_APPLICABLE, value),
             )
@@ -219,9 +225,12 @@ def case_card(
         title=f"Case {case.id}: {pb.presentation(case.presented).label}",
         lines=tuple(lines),
         sections=sections,
-        facts=_case_facts(services, case),
+        facts=_case_facts(services, case)
+        + (legal_facts(services, case, legal) if is_privileged(viewer_role) else ()),
         steps=tuple(items),
-        buttons=_case_buttons(case, viewer_role) + _hold_buttons(case, viewer_role),
+        buttons=_case_buttons(case, viewer_role)
+        + _legal_buttons(services, case, viewer_role, legal)
+        + _hold_buttons(case, viewer_role),
         footer=pb.disclaimer,
         banner=banner_for(case),
         case_id=case.id,
@@ -364,3 +373,199 @@ def state_law_section(services: Services) -> v.Section:
             "(state_law in patronguard.yaml). Ask counsel before releasing anything.",
         )
     return v.Section("Your state's rules, as your counsel wrote them", lines)
+
+
+# -- the record of legal process -----------------------------------------------------------
+
+RELEASES_SHOWN = 5
+
+
+def day_text(day: date) -> str:
+    """A date as people write it: 12 Jan 2027."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def legal_facts(
+    services: Services, case: CaseRecord, legal: LegalRecord | None
+) -> tuple[v.Fact, ...]:
+    pb = services.playbook
+    facts: list[v.Fact] = []
+    process = legal.process if legal else None
+    if process is not None:
+        received = day_text(date.fromisoformat(process.received_on))
+        how = pb.labels("received_how").get(process.received_how, process.received_how)
+        served = pb.served_on.get(process.served_on, process.served_on)
+        facts += [
+            v.Fact(
+                "Process",
+                f"{pb.labels('process_kinds').get(process.kind, process.kind)}, from "
+                f"{pb.labels('authorities').get(process.authority, process.authority).lower()}",
+            ),
+            v.Fact("Received", f"{received}, {how.lower()}; served on: {served.lower()}"),
+            v.Fact("Response due", deadline_text(services, process)),
+            v.Fact("Complete copy with counsel", "Yes" if process.copy_with_counsel else "No"),
+        ]
+        if process.note:
+            facts.append(v.Fact("Process note", process.note))
+    releases = legal.releases if legal else ()
+    for release in releases[:RELEASES_SHOWN]:
+        category = pb.record_categories.get(release.record_category, "Other")
+        day = day_text(date.fromisoformat(release.released_on))
+        facts.append(v.Fact("Released", f"{release.items} item(s): {category}, on {day}"))
+    if len(releases) > RELEASES_SHOWN:
+        facts.append(v.Fact("Released", f"and {len(releases) - RELEASES_SHOWN} more"))
+    if case.on_hold and case.hold_until:
+        until = services.local_time(case.hold_until)
+        facts.append(v.Fact("Records preserved until", f"{until}, unless counsel extends it"))
+    return tuple(facts)
+
+
+def deadline_text(services: Services, process: ProcessRecord) -> str:
+    """When the response is due, and how near: "12 Jan 2027 (in 3 days)"; or that it passed."""
+    if not process.due_on:
+        return "No date recorded"
+    due = date.fromisoformat(process.due_on)
+    if process.responded_at:
+        return f"{day_text(due)}: response sent {services.local_time(process.responded_at)}"
+    days = (due - services.now().astimezone(services.settings.library.zone).date()).days
+    if days < 0:
+        return f"{day_text(due)}: PASSED {-days} day(s) ago, and no response is recorded"
+    when = "today" if days == 0 else ("tomorrow" if days == 1 else f"in {days} days")
+    return f"{day_text(due)} ({when})"
+
+
+def deadline_missed(services: Services, process: ProcessRecord | None) -> bool:
+    if process is None or not process.due_on or process.responded_at:
+        return False
+    today = services.now().astimezone(services.settings.library.zone).date()
+    return date.fromisoformat(process.due_on) < today
+
+
+def _step_form_button(
+    case: CaseRecord, form: str, legal: LegalRecord | None
+) -> tuple[v.Button, ...]:
+    if form == "process":
+        recorded = legal is not None and legal.process is not None
+        label = "Change the process record" if recorded else "Record the process"
+        return (v.Button(label, v.OPEN_PROCESS, case.id),)
+    if form == "release":
+        return (v.Button("Log a release", v.OPEN_RELEASE, case.id),)
+    return ()
+
+
+def _legal_buttons(
+    services: Services, case: CaseRecord, viewer_role: str, legal: LegalRecord | None
+) -> tuple[v.Button, ...]:
+    if not is_privileged(viewer_role):
+        return ()
+    buttons: list[v.Button] = []
+    process = legal.process if legal else None
+    if process is not None and process.due_on and not process.responded_at:
+        buttons.append(v.Button("Response sent", v.RESPONSE_SENT, case.id, "primary"))
+    if services.playbook.presentation(case.presented).unauthorized and not case.on_hold:
+        days = services.settings.legal_process.preservation.days
+        buttons.append(v.Button(f"Preserve the records {days} days", v.PRESERVE, case.id))
+    if viewer_role == "counsel" and case.on_hold and case.hold_until:
+        buttons.append(v.Button("Extend preservation", v.EXTEND_PRESERVATION, case.id))
+    return tuple(buttons)
+
+
+def process_form(services: Services, case_id: str, existing: ProcessRecord | None) -> v.Form:
+    pb = services.playbook
+
+    def choices(labels: dict[str, str]) -> tuple[v.Choice, ...]:
+        return tuple(v.Choice(k, label) for k, label in labels.items())
+
+    was = existing
+    return v.Form(
+        form_id="process",
+        title="Record the legal process",
+        submit_label="Record",
+        case_id=case_id,
+        intro="Categories and dates only: never a library user's name or what they read.",
+        fields=(
+            v.FormField(
+                "kind",
+                "What was served?",
+                "choice",
+                choices(pb.labels("process_kinds")),
+                initial=was.kind if was else None,
+            ),
+            v.FormField(
+                "authority",
+                "Who issued it?",
+                "choice",
+                choices(pb.labels("authorities")),
+                initial=was.authority if was else None,
+            ),
+            v.FormField(
+                "received_on",
+                "Date received",
+                "date",
+                initial=was.received_on if was else None,
+            ),
+            v.FormField(
+                "received_how",
+                "How did it come?",
+                "choice",
+                choices(pb.labels("received_how")),
+                initial=was.received_how if was else None,
+            ),
+            v.FormField(
+                "served_on",
+                "Served on (a role, never a name)",
+                "choice",
+                choices(pb.served_on),
+                initial=was.served_on if was else None,
+            ),
+            v.FormField(
+                "due_on",
+                "Response or return date",
+                "date",
+                required=False,
+                hint="The date on it by which the library must respond or appear.",
+                initial=was.due_on if was else None,
+            ),
+            v.FormField(
+                "copy_with_counsel",
+                "Does counsel have a complete copy, with all attachments?",
+                "yes_no",
+                initial=(v.YES if was.copy_with_counsel else v.NO) if was else None,
+            ),
+            v.FormField(
+                "note",
+                NOTES_LABEL,
+                "text",
+                required=False,
+                max_length=120,
+                hint="For example: agency asked to extend. Never a library user's details.",
+                initial=was.note if was else None,
+            ),
+        ),
+    )
+
+
+def release_form(services: Services, case_id: str, *, today: date) -> v.Form:
+    pb = services.playbook
+    return v.Form(
+        form_id="release",
+        title="Log a release",
+        submit_label="Log release",
+        case_id=case_id,
+        intro="What kind of record and how many items: never whose, nor which.",
+        fields=(
+            v.FormField(
+                "record_category",
+                "What kind of record was released?",
+                "choice",
+                tuple(v.Choice(k, label) for k, label in pb.record_categories.items()),
+            ),
+            v.FormField("items", "How many items?", "number"),
+            v.FormField("released_on", "Date released", "date", initial=today.isoformat()),
+            v.FormField(
+                "matched",
+                "Did it match exactly what the process designated?",
+                "yes_no",
+            ),
+        ),
+    )

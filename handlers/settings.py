@@ -246,6 +246,30 @@ class StateLaw(_Strict):
         return not any(self.model_dump().values())
 
 
+class LegalProcess(_Strict):
+    """The deadline clock, preservation after an informal request, and public counts."""
+
+    # Reminders before a response or return date (0d: on the day), to the officer and counsel.
+    reminders: list[Duration] = [
+        timedelta(days=7),
+        timedelta(days=2),
+        timedelta(days=1),
+        timedelta(0),
+    ]
+    reminder_hour: int = Field(default=9, ge=0, le=23)  # local time a reminder goes out
+    preservation: Duration = timedelta(days=30)  # how long records are kept for process to come
+    # Orders with a nondisclosure requirement other than NSLs and FISA orders are outside 50
+    # U.S.C. 1874; counsel decides whether public reports count them (in ranges).
+    count_other_gag_orders: bool = False
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders_before_the_date(cls, value: list[timedelta]) -> list[timedelta]:
+        if any(r < timedelta(0) or r > timedelta(days=365) for r in value):
+            raise ValueError("each reminder is 0d (on the day) up to 365d before the date")
+        return sorted(set(value), reverse=True)
+
+
 class SlackOptions(_Strict):
     command: str = "/records-request"
 
@@ -278,6 +302,7 @@ class Settings(_Strict):
     webhook: WebhookSettings | None = None
     retention_review: RetentionReview = RetentionReview()
     state_law: StateLaw = StateLaw()
+    legal_process: LegalProcess = LegalProcess()
 
     @model_validator(mode="after")
     def _officers_distinct_and_reachable(self) -> Settings:

@@ -16,6 +16,12 @@ OPEN_CASE = "open_case"
 REPORT = "report"
 RELEASE_HOLD = "release_hold"
 REVIEW_DONE = "review_done"
+OPEN_PROCESS = "open_process"  # the record of legal process (a form)
+OPEN_RELEASE = "open_release"  # the production log (a form)
+RESPONSE_SENT = "response_sent"  # the deadline clock stops
+PRESERVE = "preserve"  # keep the records after an informal request, for a set time
+EXTEND_PRESERVATION = "extend_preservation"
+REMINDER_SEEN = "reminder_seen"
 ACTIONS = (
     ACK_PAGE,
     ACK_CASE,
@@ -27,6 +33,12 @@ ACTIONS = (
     REPORT,
     RELEASE_HOLD,
     REVIEW_DONE,
+    OPEN_PROCESS,
+    OPEN_RELEASE,
+    RESPONSE_SENT,
+    PRESERVE,
+    EXTEND_PRESERVATION,
+    REMINDER_SEEN,
 )
 
 INFO = "info"
@@ -90,7 +102,7 @@ YES_NO = (Choice(YES, "Yes"), Choice(NO, "No"))
 class FormField:
     name: str
     label: str
-    kind: Literal["choice", "text", "yes_no"]
+    kind: Literal["choice", "text", "yes_no", "date", "number"]
     choices: tuple[Choice, ...] = ()
     required: bool = True
     max_length: int | None = None

@@ -49,7 +49,32 @@ RECEIVED_VIA: tuple[ReceivedVia, ...] = typing.get_args(ReceivedVia)
 # Requests that did not come to the desk: lines about the person in front of staff drop out.
 NOT_AT_DESK: frozenset[str] = frozenset({"phone", "email", "mail"})
 LibraryKind = Literal["public", "school", "academic"]
+# The record of legal process: what was served and by whom, as fixed categories.
+ProcessKind = Literal[
+    "judicial_subpoena",
+    "administrative_subpoena",
+    "judicial_warrant",
+    "administrative_warrant",
+    "court_order",
+    "national_security_letter",
+    "fisa_order",
+    "other_gag_order",
+]
+PROCESS_KINDS: tuple[ProcessKind, ...] = typing.get_args(ProcessKind)
+Authority = Literal[
+    "state_court",
+    "federal_court",
+    "grand_jury",
+    "federal_agency",
+    "state_agency",
+    "immigration_agency",
+    "other",
+]
+AUTHORITIES: tuple[Authority, ...] = typing.get_args(Authority)
+ProcessReceived = Literal["in_person", "mail", "email", "served"]
+PROCESS_RECEIVED: tuple[ProcessReceived, ...] = typing.get_args(ProcessReceived)
 Role = Literal["staff", "officer", "counsel"]
+StepForm = Literal["process", "release"]
 LIBRARY_SOURCE = "library"  # the source of wording a library's own file gives without one
 # What a form offers must fit every channel's choice list (Slack's options: 75 characters).
 CHOICE_MAX = 75
@@ -145,6 +170,7 @@ class Step(_Strict):
     guidance: dict[GuidanceKey, Line]
     notes: list[Note] = []
     source: list[str] = Field(default=[LIBRARY_SOURCE], min_length=1)
+    form: StepForm | None = None  # a form the step's card offers (the record of process, ...)
 
     @model_validator(mode="after")
     def _has_default_wording(self) -> Step:
@@ -190,6 +216,10 @@ class Playbook(_Strict):
     received_via: dict[ReceivedVia, ChoiceLabel]
     requester_kinds: dict[str, ChoiceLabel] = Field(min_length=1)
     record_categories: dict[str, ChoiceLabel] = Field(min_length=1)
+    process_kinds: dict[ProcessKind, ChoiceLabel]
+    authorities: dict[Authority, ChoiceLabel]
+    received_how: dict[ProcessReceived, ChoiceLabel]
+    served_on: dict[str, ChoiceLabel] = Field(min_length=1)
     outcomes: dict[str, ChoiceLabel] = Field(min_length=1)
     immediate_guidance: ImmediateGuidance
     steps: list[Step] = Field(min_length=1)
@@ -210,6 +240,9 @@ class Playbook(_Strict):
         for name, labels, allowed in (
             ("signers", self.signers, SIGNERS),
             ("received_via", self.received_via, RECEIVED_VIA),
+            ("process_kinds", self.process_kinds, PROCESS_KINDS),
+            ("authorities", self.authorities, AUTHORITIES),
+            ("received_how", self.received_how, PROCESS_RECEIVED),
         ):
             absent = [k for k in allowed if k not in labels]
             if absent:
@@ -274,6 +307,7 @@ class StepOverride(_Strict):
     guidance: dict[GuidanceKey, Line] | None = None
     notes: list[Note] | None = None
     source: list[str] | None = None
+    form: StepForm | None = None
 
 
 class PresentationOverride(_Strict):
@@ -308,6 +342,10 @@ class PlaybookOverride(_Strict):
     received_via: dict[ReceivedVia, str] | None = None
     requester_kinds: dict[str, str] | None = None
     record_categories: dict[str, str] | None = None
+    process_kinds: dict[ProcessKind, str] | None = None
+    authorities: dict[Authority, str] | None = None
+    received_how: dict[ProcessReceived, str] | None = None
+    served_on: dict[str, str] | None = None
     outcomes: dict[str, str] | None = None
     immediate_guidance: ImmediateGuidanceOverride | None = None
     steps: list[StepOverride] | None = None

@@ -124,3 +124,21 @@ def intake_changes(db: Database, case_id: str) -> list[IntakeChange]:
         "case_id = ? AND kind = 'intake_changed'", [case_id], order_by="id"
     )
     return [IntakeChange.from_event(r["at"], r["code"] or "", r["by_user"]) for r in rows]
+
+
+def lapsed_holds(db: Database, now: str) -> list[str]:
+    """Cases whose preservation hold has reached its end date and is not yet released."""
+    rows = db.execute(
+        "SELECT id FROM cases WHERE legal_hold = 1 AND hold_released_at IS NULL "
+        "AND hold_until IS NOT NULL AND hold_until <= ?",
+        [now],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def reminder_case(db: Database, page_id: int) -> str | None:
+    """The case a deadline reminder (an outbox row) belongs to."""
+    row = db.execute(
+        "SELECT case_id FROM pages WHERE id = ? AND kind = 'deadline'", [page_id]
+    ).fetchone()
+    return row[0] if row else None

@@ -192,3 +192,68 @@ def m009_compact_escalation_and_exactly_once(db: Database) -> None:
     db.execute("ALTER TABLE pages ADD COLUMN claimed_by TEXT")
     db.execute("ALTER TABLE pages ADD COLUMN claimed_at TEXT")
     db.execute("ALTER TABLE pages ADD COLUMN uncertain INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m010_legal_process(db: Database) -> None:
+    # What was served and when it is due; what was released. Categories, dates and counts:
+    # no column can hold a person. `note` is short and redacted, and goes with the case.
+    db.execute(
+        """CREATE TABLE processes (
+            case_id TEXT PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            authority TEXT NOT NULL,
+            received_on TEXT NOT NULL,      -- YYYY-MM-DD
+            received_how TEXT NOT NULL,
+            served_on TEXT NOT NULL,        -- a role, never a name
+            due_on TEXT,                    -- YYYY-MM-DD: the response or return date
+            copy_with_counsel INTEGER NOT NULL DEFAULT 0,
+            note TEXT,
+            responded_at TEXT,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE releases (
+            id INTEGER PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            released_on TEXT NOT NULL,      -- YYYY-MM-DD
+            record_category TEXT NOT NULL,
+            items INTEGER NOT NULL,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX releases_case ON releases(case_id)")
+    # A hold placed to preserve records after an informal request ends on this date unless
+    # counsel extends it; NULL for a hold that lasts until released.
+    db.execute("ALTER TABLE cases ADD COLUMN hold_until TEXT")
+    # What reports need once the cases are purged: counts by month, never a case.
+    db.execute(
+        """CREATE TABLE process_counts (
+            month TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            drill INTEGER NOT NULL DEFAULT 0,
+            deadline TEXT NOT NULL DEFAULT '',   -- met, missed or '' (none)
+            n INTEGER NOT NULL,
+            PRIMARY KEY (month, kind, drill, deadline)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE release_counts (
+            month TEXT NOT NULL,
+            record_category TEXT NOT NULL,
+            releases INTEGER NOT NULL,
+            items INTEGER NOT NULL,
+            PRIMARY KEY (month, record_category)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE event_counts (
+            month TEXT NOT NULL,
+            kind TEXT NOT NULL,             -- preserved, preservation_lapsed, ...
+            n INTEGER NOT NULL,
+            PRIMARY KEY (month, kind)
+        )"""
+    )

@@ -200,3 +200,13 @@ def bring_forward(db: Database, case_id: str, due_by_key: dict[str, str]) -> int
         )
         moved += cursor.rowcount
     return moved
+
+
+def cancel_kind(db: Database, case_id: str, kind: str) -> int:
+    """Stop the queued rows of one kind for a case (e.g. reminders once it is answered)."""
+    cursor = db.execute(
+        "UPDATE pages SET status = 'cancelled' WHERE case_id = ? AND kind = ? "
+        "AND status = 'queued'",
+        [case_id, kind],
+    )
+    return cursor.rowcount

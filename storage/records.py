@@ -9,7 +9,15 @@ from typing import Any, Literal
 # What a row of the outbox delivers: a page to an officer or counsel, a notice or card for the
 # reporter, or an edit of one already sent.
 PageKind = Literal[
-    "page", "counsel", "exhausted", "acknowledged", "ack_update", "card", "refresh", "changed"
+    "page",
+    "counsel",
+    "exhausted",
+    "acknowledged",
+    "ack_update",
+    "card",
+    "refresh",
+    "changed",
+    "deadline",
 ]
 # A procedure step's state as stored.
 StepState = Literal["pending", "done", "not_applicable"]
@@ -49,6 +57,7 @@ class CaseRecord:
     summary: str | None = None
     received_via: str | None = None
     signed_by: str | None = None
+    hold_until: str | None = None  # a preservation hold ends then, unless counsel extends it
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CaseRecord:

@@ -18,10 +18,12 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    DatePickerElement,
     DividerBlock,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
+    NumberInputElement,
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
@@ -235,6 +237,15 @@ def _input_block(field: v.FormField) -> InputBlock:
             max_length=field.max_length,
             initial_value=field.initial or None,
         )
+    elif field.kind == "date":
+        element = DatePickerElement(action_id=field.name, initial_date=field.initial or None)
+    elif field.kind == "number":
+        element = NumberInputElement(
+            action_id=field.name,
+            is_decimal_allowed=False,
+            min_value="1",
+            initial_value=field.initial or None,
+        )
     else:
         choices = v.YES_NO if field.kind == "yes_no" else field.choices
         options = [_option(c) for c in choices]
@@ -276,6 +287,8 @@ def submitted_values(view: dict[str, Any]) -> dict[str, str | None]:
             if "selected_option" in state:
                 chosen = state.get("selected_option") or {}
                 values[block_id] = chosen.get("value")
+            elif "selected_date" in state:
+                values[block_id] = state.get("selected_date")
             else:
                 values[block_id] = state.get("value")
     return values

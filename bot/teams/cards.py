@@ -176,8 +176,17 @@ def _field(field: v.FormField) -> list[dict[str, Any]]:
     common: dict[str, Any] = {"id": field.name, "label": field.label}
     if field.required:
         common |= {"isRequired": True, "errorMessage": f"Please answer: {field.label}"}
+    element: dict[str, Any]
+    if field.kind in ("date", "number"):
+        element = {"type": "Input.Date" if field.kind == "date" else "Input.Number", **common}
+        if field.kind == "number":
+            element["min"] = 1
+        if field.initial:
+            element["value"] = int(field.initial) if field.kind == "number" else field.initial
+        hint = [_text(field.hint, size="small", subtle=True, spacing="none")] if field.hint else []
+        return [element, *hint]
     if field.kind == "text":
-        element: dict[str, Any] = {"type": "Input.Text", **common}
+        element = {"type": "Input.Text", **common}
         if field.max_length:
             element["maxLength"] = field.max_length
         if field.hint:
