@@ -79,6 +79,9 @@ def create_app(
     states = [slack_on, teams_on, *fallback_states(settings)]
     channels = frozenset(s.name for s in states if s.on)
     _refuse_unpageable(settings, channels, states)
+    for state in states:
+        log.info("%s", state.line)
+    _warn_unpaged(settings, channels, states)
     services = build_services(settings, db_path, clock=clock, page_channels=channels)
     runtime = Runtime(services=services, env=env, notifiers=dict(fallbacks))
     services.on_queued = runtime.wake_pager
@@ -98,9 +101,6 @@ def create_app(
         services.store.close()
         raise
     runtime.pager = Pager(services, runtime.notifiers)
-    for state in states:
-        log.info("%s", state.line)
-    _warn_unpaged(settings, channels, states)
     app.on_startup.append(_report_teams_reach)
     app.on_startup.append(_start_background)
     # Shutdown runs before any channel's cleanup closes its session: the page in hand goes out.
