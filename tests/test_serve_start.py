@@ -211,7 +211,7 @@ def test_an_officer_only_on_channels_that_are_off_stops_the_start_with_the_fix(t
     ]
 
 
-def test_officers_who_can_only_be_phoned_are_no_escalation(tmp_path):
+def test_officers_who_can_all_only_be_phoned_stop_the_start(tmp_path):
     settings = load_default_settings()
     phones = [o.model_copy(update={"slack_id": None, "email": None}) for o in settings.officers]
     with pytest.raises(StartupError, match="No officer can be paged: officers\\[0\\] Dana"):
