@@ -220,6 +220,12 @@ def playbook(config_file: Path | None, fmt: str, out: Path | None) -> None:
     is_flag=True,
     help="Connect to Slack over Socket Mode (needs SLACK_APP_TOKEN; no public URL).",
 )
+@click.option(
+    "--teams-emulator",
+    is_flag=True,
+    help="Serve Teams to a Bot Framework Emulator on this machine, unauthenticated "
+    "(local testing only; not with MICROSOFT_APP_ID).",
+)
 @DB_OPTION
 @click.option(
     "--log-format",
@@ -241,13 +247,15 @@ def serve(
     host: str,
     port: int,
     socket_mode: bool,
+    teams_emulator: bool,
     db_file: Path | None,
     log_format: str,
     log_level: str,
 ) -> None:
     """Run the bot: Slack at POST /slack/events, Teams at POST /api/messages, GET /healthz.
 
-    Slack is enabled when SLACK_BOT_TOKEN is set; the pager runs inside the server.
+    Slack is on when its variables are set, Teams when MICROSOFT_APP_ID is; the first log
+    lines say which channels are on and why. The pager runs inside the server.
 
     Example:
 
@@ -257,11 +265,21 @@ def serve(
     from bot.server import StartupError, create_app, run
     from storage.db import StorageUnavailable
 
+    if teams_emulator and os.environ.get("MICROSOFT_APP_ID", "").strip():
+        # Both would mean two opposite things: authentication off, and on.
+        raise click.UsageError(
+            "--teams-emulator serves Teams without authentication, for local testing, but "
+            "MICROSOFT_APP_ID is set: drop --teams-emulator to serve Teams with authentication"
+        )
     settings = load_settings_or_exit(config_file)
     configure(log_format, log_level)
     try:
         app = create_app(
-            settings, cfg.database_path(settings, db_file), os.environ, socket_mode=socket_mode
+            settings,
+            cfg.database_path(settings, db_file),
+            os.environ,
+            socket_mode=socket_mode,
+            teams=True if teams_emulator else None,
         )
     except FileProblems as exc:
         raise click.ClickException(
@@ -269,10 +287,13 @@ def serve(
         ) from None
     except (StartupError, StorageUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"PatronGuard listening on http://{host}:{port} (health: /healthz)")
+
+    def listening() -> None:
+        click.echo(f"PatronGuard listening on http://{host}:{port} (health: /healthz)")
+
     try:
-        run(app, host, port)  # cuts off clients whose request headers are too slow
-    except StartupError as exc:  # raised while starting up, e.g. Slack refused the app token
+        run(app, host, port, ready=listening)  # cuts off clients whose request headers are slow
+    except StartupError as exc:  # raised while starting up, e.g. Slack refused the bot token
         raise click.ClickException(str(exc)) from None
 
 

@@ -6,23 +6,38 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from bot.config import Settings
 from bot.notifiers import FallbackNotConfigured, fallback_notifiers
-from bot.runtime import Runtime, StartupError, build_services
+from bot.runtime import (
+    ChannelState,
+    Runtime,
+    StartupError,
+    build_services,
+    cannot_page,
+    fallback_states,
+    slack_state,
+    teams_state,
+    who,
+)
 from handlers.audit import audit_overdue
 from handlers.clock import Clock
-from handlers.health import check_health
+from handlers.health import check_health, officers_reach, reach
 from handlers.pager import Pager
 from handlers.process import release_lapsed_preservations
 from handlers.retention import purge_expired, vacuum_if_due
 from handlers.review import send_due_review
+
+if TYPE_CHECKING:  # the SDKs load only when their channel is on
+    from bot.slack.wiring import SlackCredentials
+    from bot.teams.auth import AuthSettings
 
 log = logging.getLogger("patronguard.server")
 
@@ -41,22 +56,33 @@ def create_app(
     clock: Clock | None = None,
     socket_mode: bool = False,
     slack: bool | None = None,
-    teams: bool = True,
+    teams: bool | None = None,
 ) -> web.Application:
-    """Build the server. Slack is on when SLACK_BOT_TOKEN is set; Teams is always on.
+    """Build the server. Slack is on when its variables are set (or `socket_mode`), Teams when
+    a MICROSOFT_APP_* variable is set; `slack` or `teams` True or False overrides that (Teams
+    asked for without MICROSOFT_APP_ID serves the local Bot Framework Emulator only). A
+    channel's SDK is loaded only when the channel is on.
 
-    Raises StartupError with a message that says which variable to fix.
+    Raises StartupError with a message that says what to fix: a channel partly set up, an
+    officer no channel that is on can page, a variable of the wrong shape.
     """
-    from bot.slack.wiring import attach_slack
-    from bot.teams.wiring import attach_teams
-
-    slack = bool(env.get("SLACK_BOT_TOKEN")) if slack is None else slack
-    channels = frozenset(c for c, on in (("slack", slack), ("teams", teams)) if on)
+    slack_on = slack_state(env, socket_mode=socket_mode, asked=slack)
+    teams_on = teams_state(env, asked=teams)
+    # Every variable is checked before the database is opened or anything listens.
+    slack_credentials = _slack_credentials(env, socket_mode) if slack_on.on else None
+    teams_auth = _teams_auth(env) if teams_on.on else None
+    if teams_auth is not None:
+        teams_on = replace(teams_on, why=teams_auth.why)
     try:
         fallbacks = fallback_notifiers(settings, env)  # email and webhook, as configured
     except FallbackNotConfigured as exc:
         raise StartupError(str(exc)) from None
-    channels |= frozenset(fallbacks)
+    states = [slack_on, teams_on, *fallback_states(settings)]
+    channels = frozenset(s.name for s in states if s.on)
+    _refuse_unpageable(settings, channels, states)
+    for state in states:
+        log.info("%s", state.line)
+    _warn_unpaged(settings, channels, states)
     services = build_services(settings, db_path, clock=clock, page_channels=channels)
     runtime = Runtime(services=services, env=env, notifiers=dict(fallbacks))
     services.on_queued = runtime.wake_pager
@@ -64,19 +90,82 @@ def create_app(
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     try:
-        if slack:
-            runtime.notifiers["slack"] = attach_slack(app, runtime, socket_mode=socket_mode)
-        if teams:
-            runtime.notifiers["teams"] = attach_teams(app, runtime)
+        if slack_credentials is not None:
+            from bot.slack.wiring import attach_slack
+
+            runtime.notifiers["slack"] = attach_slack(app, runtime, slack_credentials)
+        if teams_auth is not None:
+            from bot.teams.wiring import attach_teams
+
+            runtime.notifiers["teams"] = attach_teams(app, runtime, teams_auth)
     except StartupError:
         services.store.close()
         raise
     runtime.pager = Pager(services, runtime.notifiers)
+    app.on_startup.append(_report_teams_reach)
     app.on_startup.append(_start_background)
     # Shutdown runs before any channel's cleanup closes its session: the page in hand goes out.
     app.on_shutdown.append(_stop_background)
     app.on_cleanup.append(_close_store)
     return app
+
+
+def _slack_credentials(env: Mapping[str, str], socket_mode: bool) -> SlackCredentials:
+    from bot.slack.wiring import read_credentials
+
+    return read_credentials(env, socket_mode=socket_mode)
+
+
+def _teams_auth(env: Mapping[str, str]) -> AuthSettings:
+    from bot.teams.auth import auth_settings
+
+    return auth_settings(env)
+
+
+def _refuse_unpageable(
+    settings: Settings, channels: frozenset[str], states: list[ChannelState]
+) -> None:
+    """An officer whose ids and addresses are all for channels that are off is a mistake IT
+    can fix now, so serving is refused; Teams not opened yet is not (see _report_teams_reach)."""
+    found = reach(settings.officers, channels, teams_opened=None)
+    if found.on_no_channel:
+        raise StartupError("\n".join(cannot_page(settings, o, states) for o in found.on_no_channel))
+    if not found.reachable:
+        people = ", ".join(who(settings, o, name=True) for o in found.phone_only)
+        raise StartupError(
+            f"No officer can be paged: {people} can only be phoned. Give at least one of them "
+            "a slack_id, teams_id or email, for a channel that is on."
+        )
+
+
+def _warn_unpaged(settings: Settings, channels: frozenset[str], states: list[ChannelState]) -> None:
+    """Those `patronguard check` also warns about: officers with only a phone, and counsel."""
+    for officer in reach(settings.officers, channels, teams_opened=None).phone_only:
+        log.warning(
+            "%s can only be phoned: PatronGuard cannot page them; add a slack_id, teams_id "
+            "or email",
+            who(settings, officer, name=False),
+        )
+    if settings.counsel is not None:
+        counsel = reach([settings.counsel], channels, teams_opened=None)
+        for person in counsel.on_no_channel:
+            log.warning("%s", cannot_page(settings, person, states, name=False))
+
+
+async def _report_teams_reach(app: web.Application) -> None:
+    """Officers paged only in Teams who have not opened it: Teams lets a bot write first only
+    after that, so serving goes on (refusing would make it impossible to fix) and says so."""
+    runtime = app[RUNTIME]
+    if "teams" not in runtime.notifiers:
+        return
+    settings = runtime.services.settings
+    found = await officers_reach(runtime.services, frozenset(runtime.notifiers))
+    for officer in found.not_yet_in_teams:
+        log.error(
+            "%s can be paged only in Teams and has not opened PatronGuard there yet: ask them "
+            "to open it once; until then /healthz answers 503 and names them",
+            who(settings, officer, name=False),
+        )
 
 
 async def _start_background(app: web.Application) -> None:
@@ -132,8 +221,8 @@ async def _close_store(app: web.Application) -> None:
 
 async def healthz(request: web.Request) -> web.Response:
     """JSON health for monitors: 503 whenever a report would be refused (the database cannot
-    take a real write), no configured officer can be paged, the pager stopped, or pages are
-    overdue. It turns 200 again by itself when the cause goes away."""
+    take a real write), an officer who should be paged cannot be (or nobody can), the pager
+    stopped, or pages are overdue. It turns 200 again by itself when the cause goes away."""
     runtime = request.app[RUNTIME]
     found = await check_health(runtime.services, channels=frozenset(runtime.notifiers))
     pager = runtime.pager
@@ -151,6 +240,7 @@ async def healthz(request: web.Request) -> web.Response:
         "overdue_pages": found.overdue_pages,
         "officers_reachable": found.reachable_officers,
         "officers_unreachable": list(found.unreachable_officers),
+        "officers_phone_only": list(found.phone_only_officers),
         # Details, not a failure: an officer has to act, not IT.
         "response_deadlines_missed": list(found.missed_deadlines),
         "channels": sorted(runtime.notifiers),
@@ -161,7 +251,9 @@ async def healthz(request: web.Request) -> web.Response:
 # -- serving: what `patronguard serve` runs ---------------------------------------------------
 
 
-def run(app: web.Application, host: str, port: int) -> None:
+def run(
+    app: web.Application, host: str, port: int, *, ready: Callable[[], None] | None = None
+) -> None:
     """Serve `app` until SIGINT or SIGTERM, then stop gracefully (the pager finishes first)."""
 
     async def main() -> None:
@@ -169,7 +261,7 @@ def run(app: web.Application, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await serve_app(app, host, port, stop=stop)
+        await serve_app(app, host, port, stop=stop, ready=ready)
 
     asyncio.run(main())
 
@@ -181,17 +273,27 @@ async def serve_app(
     *,
     stop: asyncio.Event,
     header_timeout: float = HEADER_TIMEOUT,
+    ready: Callable[[], None] | None = None,
 ) -> None:
-    """Listen on host:port until `stop` is set; raises StartupError if a channel cannot start."""
+    """Listen on host:port until `stop` is set; raises StartupError if a channel cannot start.
+
+    `ready` is called once the channels have started and the port is open.
+    """
     runner = GuardedAppRunner(
         app,
         header_timeout=header_timeout,
         keepalive_timeout=KEEPALIVE_TIMEOUT,
         shutdown_timeout=SHUTDOWN_TIMEOUT,
     )
-    await runner.setup()
+    try:
+        await runner.setup()
+    except BaseException:
+        await _close_store(app)  # aiohttp runs no cleanup for an app whose startup failed
+        raise
     try:
         await web.TCPSite(runner, host, port).start()
+        if ready is not None:
+            ready()
         await stop.wait()
     finally:
         await runner.cleanup()

@@ -111,7 +111,7 @@ class ServerThread:
                 "SLACK_API_URL": slack.api_url,
                 **self.extra_env,
             }
-            app = create_app(load_default_settings(), self.db_path, env)
+            app = create_app(load_default_settings(), self.db_path, env, teams=True)
             self.ready.set()
             await serve_app(
                 app, "127.0.0.1", self.port, stop=self._stop, header_timeout=self.header_timeout
@@ -189,7 +189,12 @@ class Decoy:
 # -- Teams: activities and Bot Framework tokens ------------------------------------------
 
 APP_ID = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
-SECURED = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "not-a-real-secret"}
+TENANT = "0b0c0d0e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
+SECURED = {
+    "MICROSOFT_APP_ID": APP_ID,
+    "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+    "MICROSOFT_APP_TENANT_ID": TENANT,
+}
 CHANNEL_ISSUER = "https://api.botframework.com"
 EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
 TEAMS_USER = "29:1staff-desk"

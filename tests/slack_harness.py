@@ -1,9 +1,10 @@
 """Shared harness for the Slack tests: the real server on a free port, against the stand-in.
 
 `async with serve_slack(tmp_path) as pg:` starts the strict Slack stand-in, then the real
-aiohttp app from `bot.server.create_app` on 127.0.0.1 (Slack on, Teams off, a fake clock),
-and gives helpers that send requests signed exactly as Slack signs them, click the buttons
-PatronGuard actually posted, submit the modals it actually opened, and read the SQLite file.
+aiohttp app from `bot.server.create_app` on 127.0.0.1 (Slack on; Teams off, as it is with no
+MICROSOFT_APP_ID; a fake clock), and gives helpers that send requests signed exactly as Slack
+signs them, click the buttons PatronGuard actually posted, submit the modals it actually
+opened, and read the SQLite file.
 """
 
 from __future__ import annotations
@@ -437,7 +438,6 @@ async def serve_slack(
             environment,
             clock=clock,
             socket_mode=socket_mode,
-            teams=False,
         )
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         try:

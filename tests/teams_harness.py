@@ -112,7 +112,10 @@ class TeamsHarness:
         background_pager: bool = True,
     ) -> AsyncIterator[TeamsHarness]:
         async with ConnectorStandIn() as connector:
-            app = create_app(settings, db_path, dict(env or {}), clock=clock, slack=False)
+            # Teams asked for: the local emulator when env has no MICROSOFT_APP_ID.
+            app = create_app(
+                settings, db_path, dict(env or {}), clock=clock, slack=False, teams=True
+            )
             runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
             await runner.setup()
             runtime = app[RUNTIME]

@@ -57,8 +57,13 @@ async def test_a_full_disk_is_503_while_reports_are_refused_and_200_once_space_r
 
 
 async def test_nobody_reachable_is_503_with_their_names(settings, db_path):
-    # Slack is off and there is no email: every officer of the starter config is unreachable.
-    app = create_app(settings, db_path, {}, slack=False, teams=False)
+    # Every officer is paged only in Teams, and nobody has opened PatronGuard there yet.
+    officers = [
+        o.model_copy(update={"slack_id": None, "email": None, "teams_id": f"29:1officer-{n}"})
+        for n, o in enumerate(settings.officers)
+    ]
+    only_teams = settings.model_copy(update={"officers": officers})
+    app = create_app(only_teams, db_path, {}, slack=False, teams=True)
     async with TestClient(TestServer(app)) as client:
         await app[RUNTIME].pager.run_once()
         status, body = await health(client)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.config import EmailSettings
 from bot.server import RUNTIME, create_app
 from handlers.actors import Actor
 from handlers.audit import audit_overdue
@@ -30,7 +31,10 @@ async def test_auditor_logs_pages_overdue_by_more_than_a_minute(
 
 async def test_healthz_reports_overdue_pages(settings, db_path):
     clock = FakeClock()
-    app = create_app(settings, db_path, {}, clock=clock, slack=False, teams=False)
+    # Officers reachable by email, so the server starts; the pages then go to a failing console.
+    email = EmailSettings(host="127.0.0.1", port=2525, starttls=False, sender="pg@example.org")
+    configured = settings.model_copy(update={"email": email})
+    app = create_app(configured, db_path, {}, clock=clock, slack=False, teams=False)
     async with TestClient(TestServer(app)) as client:
         runtime = app[RUNTIME]
         failing = RecordingNotifier()

@@ -69,7 +69,7 @@ class LiveServer:
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": slack.api_url,
             }
-            app = create_app(load_default_settings(), self.db_path, env)
+            app = create_app(load_default_settings(), self.db_path, env, teams=True)
             runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -66,9 +66,12 @@ def test_socket_mode_needs_no_signing_secret():
     assert "xapp" not in repr(found) and "xoxb" not in repr(found)
 
 
-def test_app_token_is_ignored_without_socket_mode():
-    found = read_credentials(env(SLACK_APP_TOKEN="xapp-1-A1-abc"), socket_mode=False)
-    assert found.app_token is None
+def test_an_app_token_without_socket_mode_is_refused_with_both_ways_out():
+    with pytest.raises(StartupError) as caught:
+        read_credentials(env(SLACK_APP_TOKEN="xapp-1-A1-abc"), socket_mode=False)
+    message = str(caught.value)
+    assert "--socket-mode" in message and "unset SLACK_APP_TOKEN" in message
+    assert "xapp-1-A1-abc" not in message
 
 
 def test_surrounding_whitespace_from_secret_files_is_forgiven():

@@ -21,7 +21,11 @@ from tests.teams_harness import STAFF, TeamsHarness, teams_settings
 
 APP_ID = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 TENANT = "0b0c0d0e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
-SECURED = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "not-a-real-secret"}
+SECURED = {
+    "MICROSOFT_APP_ID": APP_ID,
+    "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+    "MICROSOFT_APP_TENANT_ID": TENANT,
+}  # SingleTenant, the default
 
 
 def unsigned_token(claims: dict[str, object]) -> str:
@@ -87,9 +91,21 @@ async def test_malformed_requests_get_a_4xx_never_a_500(settings: Settings, tmp_
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, ("", "", "", MULTI_TENANT)),
+        ({}, ("", "", "", MULTI_TENANT)),  # no app id: botbuilder's authentication-off path
         (
-            {"MICROSOFT_APP_ID": f" {APP_ID} ", "MICROSOFT_APP_PASSWORD": "pw"},
+            {
+                "MICROSOFT_APP_ID": f" {APP_ID} ",
+                "MICROSOFT_APP_PASSWORD": "pw",
+                "MICROSOFT_APP_TENANT_ID": TENANT,
+            },
+            (APP_ID, "pw", TENANT, SINGLE_TENANT),
+        ),
+        (
+            {
+                "MICROSOFT_APP_ID": APP_ID,
+                "MICROSOFT_APP_PASSWORD": "pw",
+                "MICROSOFT_APP_TYPE": "MultiTenant",
+            },
             (APP_ID, "pw", "", MULTI_TENANT),
         ),
         (
@@ -124,17 +140,22 @@ def test_settings_that_fit_together_are_accepted(
             {"MICROSOFT_APP_ID": "patronguard-bot", "MICROSOFT_APP_PASSWORD": "pw"},
             "MICROSOFT_APP_ID",
         ),
-        ({"MICROSOFT_APP_ID": APP_ID}, "MICROSOFT_APP_PASSWORD"),
+        ({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_TENANT_ID": TENANT}, "MICROSOFT_APP_PASSWORD"),
         ({"MICROSOFT_APP_PASSWORD": "pw"}, "MICROSOFT_APP_PASSWORD"),
         ({"MICROSOFT_APP_TENANT_ID": TENANT}, "MICROSOFT_APP_TENANT_ID"),
         ({"MICROSOFT_APP_TYPE": "SingleTenant"}, "MICROSOFT_APP_ID"),
-        ({**SECURED, "MICROSOFT_APP_TYPE": "SingleTenant"}, "MICROSOFT_APP_TENANT_ID"),
-        ({**SECURED, "MICROSOFT_APP_TYPE": "Everyone"}, "MICROSOFT_APP_TYPE"),
-        ({**SECURED, "MICROSOFT_APP_TENANT_ID": TENANT}, "MICROSOFT_APP_TENANT_ID"),
+        ({"MICROSOFT_APP_TYPE": "MultiTenant"}, "MICROSOFT_APP_ID"),
         (
-            {**SECURED, "MICROSOFT_APP_TYPE": "UserAssignedMSI", "MICROSOFT_APP_TENANT_ID": TENANT},
-            "MICROSOFT_APP_PASSWORD",
+            {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "pw"},
+            "MICROSOFT_APP_TENANT_ID.*MICROSOFT_APP_TYPE=MultiTenant",
         ),
+        (
+            {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_TYPE": "SingleTenant"},
+            "MICROSOFT_APP_TENANT_ID",
+        ),
+        ({**SECURED, "MICROSOFT_APP_TYPE": "Everyone"}, "MICROSOFT_APP_TYPE"),
+        ({**SECURED, "MICROSOFT_APP_TYPE": "MultiTenant"}, "MICROSOFT_APP_TENANT_ID"),
+        ({**SECURED, "MICROSOFT_APP_TYPE": "UserAssignedMSI"}, "MICROSOFT_APP_PASSWORD"),
         (
             {
                 **SECURED,
@@ -158,7 +179,8 @@ async def test_without_an_app_id_only_a_local_service_url_is_served(tmp_path) ->
     from bot.config import load_default_settings
     from tests.teams_harness import STAFF, TeamsHarness
 
-    async with TeamsHarness.running(load_default_settings(), tmp_path / "p.db") as teams:
+    settings = teams_settings(load_default_settings())
+    async with TeamsHarness.running(settings, tmp_path / "p.db") as teams:
         outside = teams.activity(STAFF, text="hello", serviceUrl="https://attacker.example/")
         assert await teams.post(outside) == 401
         assert teams.connector.activities == []

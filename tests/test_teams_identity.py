@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import Settings
-from tests.teams_harness import STAFF, TeamsHarness, card_text, cards_of
+from tests.teams_harness import SAM, STAFF, TeamsHarness, card_text, cards_of
 
 DANA_TEAMS = "29:1dana-per-bot-id"
 DANA_ENTRA = "5f0c1b2a-3d4e-4f60-8a9b-0c1d2e3f4a5b"
@@ -16,7 +16,8 @@ async def test_officer_named_by_entra_object_id_is_recognised_and_paged(
 ) -> None:
     officers = [
         settings.officers[0].model_copy(update={"teams_id": DANA_ENTRA, "slack_id": None}),
-        *settings.officers[1:],
+        settings.officers[1].model_copy(update={"teams_id": SAM}),  # Teams is the only chat on
+        *settings.officers[2:],
     ]
     configured = settings.model_copy(update={"officers": officers})
     async with TeamsHarness.running(configured, tmp_path / "p.db") as teams:

@@ -1,10 +1,10 @@
 """Putting Slack into the server: credentials from the environment, the Bolt app, the routes.
 
-`attach_slack` is what `bot.server.create_app` calls. It reads SLACK_BOT_TOKEN,
-SLACK_SIGNING_SECRET, SLACK_APP_TOKEN and SLACK_API_URL, builds one Bolt `AsyncApp` whose
-Web API client points at SLACK_API_URL, serves `POST /slack/events` (when a signing secret is
-set, so every HTTP request is signature-checked) and, with Socket Mode, connects out to Slack
-while the server runs.
+`bot.server.create_app` reads SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN and
+SLACK_API_URL with `read_credentials`, then calls `attach_slack`, which builds one Bolt
+`AsyncApp` whose Web API client points at SLACK_API_URL, serves `POST /slack/events` (when a
+signing secret is set, so every HTTP request is signature-checked), checks the bot token with
+Slack when the server starts and, with Socket Mode, connects out to Slack while it runs.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.runtime import Runtime, StartupError
+from bot.runtime import Runtime, StartupError, require_slack_variables
 from bot.slack.app import register_listeners
 from bot.slack.notifier import SlackNotifier
 
@@ -68,12 +68,8 @@ class SlackCredentials:
 
 def read_credentials(env: Mapping[str, str], *, socket_mode: bool) -> SlackCredentials:
     """Read and check the Slack variables; raise StartupError naming the one to fix."""
+    require_slack_variables(env, socket_mode=socket_mode)  # each one it needs is set
     bot_token = (env.get("SLACK_BOT_TOKEN") or "").strip()
-    if not bot_token:
-        raise StartupError(
-            "SLACK_BOT_TOKEN is not set. Copy the Bot User OAuth Token (it starts with xoxb-) "
-            "from your Slack app's OAuth & Permissions page into the environment."
-        )
     if not bot_token.startswith("xoxb-") or not _TOKEN_CHARS.match(bot_token):
         raise StartupError(
             "SLACK_BOT_TOKEN is not a bot token: it must start with xoxb- and contain no spaces. "
@@ -81,33 +77,23 @@ def read_credentials(env: Mapping[str, str], *, socket_mode: bool) -> SlackCrede
             "(not a user token, xoxp-, nor an app-level token, xapp-)."
         )
     signing_secret = (env.get("SLACK_SIGNING_SECRET") or "").strip() or None
-    if signing_secret is None and not socket_mode:
-        raise StartupError(
-            "SLACK_SIGNING_SECRET is not set. Copy the Signing Secret from your Slack app's "
-            "Basic Information page (App Credentials), or run with --socket-mode."
-        )
     if signing_secret is not None and not _SECRET_CHARS.match(signing_secret):
         raise StartupError(
             "SLACK_SIGNING_SECRET does not look like a signing secret (letters and digits, "
             "usually 32). Copy it again from your Slack app's Basic Information page."
         )
     app_token = (env.get("SLACK_APP_TOKEN") or "").strip() or None
-    if socket_mode:
-        if app_token is None:
-            raise StartupError(
-                "SLACK_APP_TOKEN is not set, and --socket-mode needs it. Create an app-level "
-                "token with the connections:write scope on your Slack app's Basic Information "
-                "page; it starts with xapp-."
-            )
-        if not app_token.startswith("xapp-") or not _TOKEN_CHARS.match(app_token):
-            raise StartupError(
-                "SLACK_APP_TOKEN is not an app-level token: it must start with xapp-. Create "
-                "one with the connections:write scope on your Slack app's Basic Information page."
-            )
+    if app_token is not None and (
+        not app_token.startswith("xapp-") or not _TOKEN_CHARS.match(app_token)
+    ):
+        raise StartupError(
+            "SLACK_APP_TOKEN is not an app-level token: it must start with xapp-. Create "
+            "one with the connections:write scope on your Slack app's Basic Information page."
+        )
     return SlackCredentials(
         bot_token=bot_token,
         signing_secret=signing_secret,
-        app_token=app_token if socket_mode else None,
+        app_token=app_token,
         api_url=normalise_api_url(env.get("SLACK_API_URL")),
     )
 
@@ -124,49 +110,103 @@ def normalise_api_url(raw: str | None) -> str:
     return url.rstrip("/") + "/"
 
 
-def build_client(credentials: SlackCredentials) -> AsyncWebClient:
-    """The Web API client: 429 waits for Retry-After; 5xx is left to the pager's backoff."""
-    return AsyncWebClient(
-        token=credentials.bot_token,
-        base_url=credentials.api_url,
-        timeout=API_TIMEOUT,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
-    )
+def configure_client(client: AsyncWebClient, credentials: SlackCredentials) -> None:
+    """The Web API client Bolt made from the token: at SLACK_API_URL, with a time limit; 429
+    waits for Retry-After; 5xx is left to the pager's backoff."""
+    client.base_url = credentials.api_url
+    client.timeout = API_TIMEOUT
+    client.retry_handlers = [
+        AsyncConnectionErrorRetryHandler(),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
 
 
-def attach_slack(app: web.Application, runtime: Runtime, *, socket_mode: bool) -> SlackNotifier:
+def attach_slack(
+    app: web.Application, runtime: Runtime, credentials: SlackCredentials
+) -> SlackNotifier:
     """Add Slack to the server and return the notifier the pager uses for Slack DMs.
 
-    Raises StartupError for missing or malformed credentials (the message never shows them).
+    The bot token is checked with Slack once the server starts (see check_bot_token).
     """
-    credentials = read_credentials(runtime.env, socket_mode=socket_mode)
     _quiet_sdk_debug_logs()
     _keep_payloads_out_of_bolt_logs()
-    client = build_client(credentials)
     bolt_app = AsyncApp(
         name="patronguard",
-        client=client,
+        # The token alone: Bolt makes the client. Given a client too, Bolt would also read
+        # SLACK_BOT_TOKEN from the process environment and log that the token is unused.
+        token=credentials.bot_token,
         # "" rather than None: Bolt would otherwise read SLACK_SIGNING_SECRET from os.environ.
         signing_secret=credentials.signing_secret or "",
         process_before_response=False,
         request_verification_enabled=True,
         logger=logging.getLogger(BOLT_LOGGER),
     )
+    client = bolt_app.client
+    configure_client(client, credentials)
     register_listeners(bolt_app, runtime)
     app[BOLT] = bolt_app
     if credentials.signing_secret:
         # Without a secret nothing could be verified, so the HTTP endpoint is not served at all.
         app.router.add_post(EVENTS_PATH, _events_endpoint(bolt_app, credentials.signing_secret))
     app.on_startup.append(_open_session(client))
+    app.on_startup.append(_check_token_at_start(client))
     if credentials.app_token:
         link = SocketModeLink(bolt_app, credentials.app_token)
         app.on_startup.append(link.start)
         app.on_cleanup.append(link.stop)
     app.on_cleanup.append(_close_session(client))
     return SlackNotifier(client)
+
+
+def _check_token_at_start(client: AsyncWebClient):
+    async def check_token(app: web.Application) -> None:
+        try:
+            await check_bot_token(client)
+        except StartupError:
+            # aiohttp skips on_cleanup when startup fails, so close what is open here.
+            if client.session is not None:
+                await client.session.close()
+            raise
+
+    return check_token
+
+
+async def check_bot_token(client: AsyncWebClient) -> None:
+    """Ask Slack (auth.test) whether it takes SLACK_BOT_TOKEN: refuse to start when it says
+    no; only warn when Slack cannot be reached, since pages wait in the outbox meanwhile."""
+    try:
+        await client.auth_test()
+    except SlackApiError as exc:
+        status, error = refusal(exc)
+        if status == 200:
+            raise StartupError(
+                f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token again "
+                "from your Slack app's OAuth & Permissions page, and check that the app is "
+                "still installed to the workspace."
+            ) from None
+        if 400 <= status < 500 and status != 429:
+            raise StartupError(
+                f"SLACK_API_URL answered HTTP {status} to auth.test, so it is not Slack's Web "
+                "API: leave SLACK_API_URL unset for slack.com, or give your Slack's API base "
+                "(for GovSlack https://slack-gov.com/api/)."
+            ) from None
+        log.warning(_UNREACHABLE, error)
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        log.warning(_UNREACHABLE, type(exc).__name__)
+
+
+def refusal(exc: SlackApiError) -> tuple[int, str]:
+    """The HTTP status and Slack's error code (or the status, when a proxy answered HTML)."""
+    status = exc.response.status_code if exc.response is not None else 0
+    data = exc.response.data if exc.response is not None else None
+    said = data.get("error") if isinstance(data, dict) else None
+    return status, str(said) if said else f"HTTP {status}"
+
+
+_UNREACHABLE = (
+    "slack: could not reach Slack to check SLACK_BOT_TOKEN (%s); starting anyway: pages wait "
+    "in the outbox and go out when Slack answers"
+)
 
 
 def _quiet_sdk_debug_logs() -> None:
@@ -345,8 +385,7 @@ class SocketModeLink:
             # Issues a one-time connection URL, left unused: slack_sdk asks for its own.
             await self.client.apps_connections_open(app_token=self.app_token)
         except SlackApiError as exc:
-            status = exc.response.status_code if exc.response is not None else 0
-            error = str(exc.response.get("error")) if exc.response is not None else "no answer"
+            status, error = refusal(exc)
             if status < 500 and error != "ratelimited":
                 raise StartupError(
                     f"Slack refused the Socket Mode connection ({error}). Check "

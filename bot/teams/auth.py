@@ -1,8 +1,11 @@
 """Bot Framework authentication for Teams, from the MICROSOFT_APP_* environment variables.
 
 `auth_settings` reads and checks the variables (raising StartupError naming the one to fix);
-`build_adapter` makes botbuilder's CloudAdapter from them. With no MICROSOFT_APP_ID the bot
-accepts unauthenticated requests, as the Bot Framework Emulator expects: local testing only.
+`build_adapter` makes botbuilder's CloudAdapter from them. MICROSOFT_APP_TYPE defaults to
+SingleTenant: Azure creates no new multi-tenant bots after 31 July 2025, so MultiTenant is
+only for registrations made before. With no MICROSOFT_APP_ID (Teams asked for with
+`serve --teams-emulator`) the bot accepts unauthenticated requests, as the Bot Framework
+Emulator expects: local testing only.
 With one, a request is accepted only with a valid token, and only for the serviceUrl that
 token names. Microsoft's signing keys are fetched off the event loop (see SigningKeys).
 """
@@ -35,7 +38,8 @@ log = logging.getLogger("patronguard.teams")
 MULTI_TENANT = "MultiTenant"
 SINGLE_TENANT = "SingleTenant"
 MANAGED_IDENTITY = "UserAssignedMSI"
-APP_TYPES = (MULTI_TENANT, SINGLE_TENANT, MANAGED_IDENTITY)
+APP_TYPES = (SINGLE_TENANT, MANAGED_IDENTITY, MULTI_TENANT)
+DEFAULT_APP_TYPE = SINGLE_TENANT  # what Azure creates for a new bot registration today
 
 SERVICE_URL_CLAIM = "serviceurl"  # where a Bot Framework channel token lets the bot answer
 KEY_FETCH_TIMEOUT = 5.0  # seconds for the OpenID metadata and the key set together
@@ -53,11 +57,18 @@ class AuthSettings:
     APP_ID: str = ""
     APP_PASSWORD: str = ""
     APP_TENANTID: str = ""
-    APP_TYPE: str = MULTI_TENANT
+    APP_TYPE: str = MULTI_TENANT  # with no APP_ID, botbuilder's authentication-off path needs it
 
     @property
     def enabled(self) -> bool:
         return bool(self.APP_ID)
+
+    @property
+    def why(self) -> str:
+        """Why Teams runs as it does, for the line `serve` prints at start."""
+        if not self.enabled:
+            return "MICROSOFT_APP_ID is not set"
+        return f"MICROSOFT_APP_ID is set; app type {self.APP_TYPE}"
 
 
 def auth_settings(env: Mapping[str, str]) -> AuthSettings:
@@ -65,46 +76,44 @@ def auth_settings(env: Mapping[str, str]) -> AuthSettings:
     app_id = env.get("MICROSOFT_APP_ID", "").strip()
     password = env.get("MICROSOFT_APP_PASSWORD", "").strip()
     tenant = env.get("MICROSOFT_APP_TENANT_ID", "").strip()
-    app_type = _app_type(env.get("MICROSOFT_APP_TYPE", "").strip())
+    raw_type = env.get("MICROSOFT_APP_TYPE", "").strip()
+    app_type = _app_type(raw_type)
     if not app_id:
         for name, value in (
             ("MICROSOFT_APP_PASSWORD", password),
             ("MICROSOFT_APP_TENANT_ID", tenant),
+            ("MICROSOFT_APP_TYPE", raw_type),
         ):
             if value:
                 # Refusing beats silently running with authentication off.
                 raise StartupError(
-                    f"{name} is set but MICROSOFT_APP_ID is empty: set MICROSOFT_APP_ID to the "
-                    "bot's Microsoft App ID, or unset both for local testing without Teams"
+                    f"{name} is set but MICROSOFT_APP_ID is not: set MICROSOFT_APP_ID to the "
+                    "bot's Microsoft App ID (the Azure Bot's Configuration page), or unset "
+                    f"{name} to run without Teams"
                 )
-        if app_type != MULTI_TENANT:
-            raise StartupError(f"MICROSOFT_APP_TYPE={app_type} needs MICROSOFT_APP_ID")
         return AuthSettings()
     if not _GUID.fullmatch(app_id):
         raise StartupError(
             "MICROSOFT_APP_ID is not a GUID: copy the bot's Microsoft App ID from Azure, "
             "it looks like 6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
         )
-    _check_combination(app_type, password, tenant)
+    _check_combination(app_type, password, tenant, type_given=bool(raw_type))
     return AuthSettings(app_id, password, tenant, app_type)
 
 
 def _app_type(raw: str) -> str:
     if not raw:
-        return MULTI_TENANT
+        return DEFAULT_APP_TYPE
     for known in APP_TYPES:
         if raw.lower() == known.lower():
             return known
     raise StartupError(f"MICROSOFT_APP_TYPE must be one of {', '.join(APP_TYPES)}, not {raw!r}")
 
 
-def _check_combination(app_type: str, password: str, tenant: str) -> None:
+def _check_combination(app_type: str, password: str, tenant: str, *, type_given: bool) -> None:
     if app_type in (SINGLE_TENANT, MANAGED_IDENTITY):
         if not tenant:
-            raise StartupError(
-                f"MICROSOFT_APP_TYPE={app_type} needs MICROSOFT_APP_TENANT_ID "
-                "(your Microsoft Entra tenant id)"
-            )
+            raise StartupError(_needs_tenant(app_type, type_given))
         if not (_GUID.fullmatch(tenant) or _TENANT_DOMAIN.fullmatch(tenant)):
             raise StartupError(
                 "MICROSOFT_APP_TENANT_ID must be a tenant id (a GUID) or its domain name"
@@ -112,7 +121,8 @@ def _check_combination(app_type: str, password: str, tenant: str) -> None:
     elif tenant:
         raise StartupError(
             "MICROSOFT_APP_TENANT_ID is set but MICROSOFT_APP_TYPE is MultiTenant, which ignores "
-            "it: set MICROSOFT_APP_TYPE=SingleTenant, or unset MICROSOFT_APP_TENANT_ID"
+            "it: unset MICROSOFT_APP_TYPE (SingleTenant is the default), or unset "
+            "MICROSOFT_APP_TENANT_ID"
         )
     if app_type == MANAGED_IDENTITY and password:
         raise StartupError(
@@ -120,7 +130,26 @@ def _check_combination(app_type: str, password: str, tenant: str) -> None:
             "a managed identity has no password"
         )
     if app_type != MANAGED_IDENTITY and not password:
-        raise StartupError(f"MICROSOFT_APP_TYPE={app_type} needs MICROSOFT_APP_PASSWORD")
+        raise StartupError(
+            f"MICROSOFT_APP_TYPE={app_type} needs MICROSOFT_APP_PASSWORD: a client secret of "
+            "the bot's app registration (Certificates & secrets in Microsoft Entra)"
+        )
+
+
+def _needs_tenant(app_type: str, type_given: bool) -> str:
+    if type_given:
+        return (
+            f"MICROSOFT_APP_TYPE={app_type} needs MICROSOFT_APP_TENANT_ID: your Microsoft "
+            "Entra tenant id (Microsoft Entra admin center → Overview → Tenant ID)"
+        )
+    # Deployments set up for the old default (MultiTenant) land here first: say both fixes.
+    return (
+        "MICROSOFT_APP_ID is set but MICROSOFT_APP_TENANT_ID is not. Azure creates new bots "
+        "as SingleTenant, the default here, which needs your Microsoft Entra tenant id: set "
+        "MICROSOFT_APP_TENANT_ID (Microsoft Entra admin center → Overview → Tenant ID). For "
+        "a multi-tenant bot registered before August 2025, set MICROSOFT_APP_TYPE=MultiTenant "
+        "instead."
+    )
 
 
 class _RefusingAuthentication(ConfigurationBotFrameworkAuthentication):

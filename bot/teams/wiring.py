@@ -13,7 +13,7 @@ from botbuilder.schema import Activity
 from urllib3.util import parse_url
 
 from bot.runtime import Runtime
-from bot.teams.auth import AuthSettings, auth_settings, build_adapter
+from bot.teams.auth import AuthSettings, build_adapter
 from bot.teams.bot import PatronGuardBot
 from bot.teams.notifier import TeamsNotifier
 
@@ -28,12 +28,12 @@ _EMULATOR_URL = re.compile(
 )
 
 
-def attach_teams(app: web.Application, runtime: Runtime) -> TeamsNotifier:
+def attach_teams(app: web.Application, runtime: Runtime, settings: AuthSettings) -> TeamsNotifier:
     """Register the Bot Framework endpoint; return the notifier the pager pages Teams with.
 
-    Raises bot.server.StartupError when the MICROSOFT_APP_* variables do not fit together.
+    `settings` come from bot.teams.auth.auth_settings, which checks the MICROSOFT_APP_*
+    variables before anything starts.
     """
-    settings = auth_settings(runtime.env)
     adapter = build_adapter(settings)
     bot = PatronGuardBot(runtime.services, app_id=settings.APP_ID)
 
