@@ -28,6 +28,7 @@ from handlers.clock import FakeClock
 from handlers.closing import close_case
 from handlers.intake import IntakeDetails, submit_intake
 from handlers.pager import Delivery, Pager
+from handlers.process import record_process, record_release, record_response
 from handlers.services import Services
 from handlers.steps import mark_step
 from playbooks.engine import DONE, NOT_APPLICABLE, applicable_steps
@@ -58,6 +59,19 @@ DELIVERY_WORDS = {
     "exhausted": "Message",
     "card": "Case card",
     "refresh": "Case card updated",
+    "changed": "Message",
+    "deadline": "Reminder",
+}
+# The record of legal process the officer fills in, for the scenarios that present some:
+# what was served, by whom, and how many days the library has to respond.
+PROCESS_RECORDS: dict[str, tuple[str, str, int]] = {
+    "subpoena": ("judicial_subpoena", "state_court", 10),
+    "admin_subpoena": ("administrative_subpoena", "federal_agency", 10),
+    "search_warrant": ("judicial_warrant", "federal_court", 3),
+    "admin_warrant": ("administrative_warrant", "immigration_agency", 3),
+    "warrant_unsure": ("administrative_warrant", "other", 3),
+    "court_order": ("court_order", "state_court", 14),
+    "gagged_order": ("national_security_letter", "federal_agency", 10),
 }
 
 
@@ -187,13 +201,72 @@ def _play(run: DemoRun, scenario: Scenario | None) -> None:
     )
     run.expect(not leftover, "acknowledging stopped the escalation")
 
+    released = False
+    if case.presented in PROCESS_RECORDS:
+        released = _record_process(run, case, acker)
     _walk_steps(run, case_id, acker)
-    outcome = "released_as_designated" if presentation.legal_process else "nothing_released"
+    outcome = "released_as_designated" if released else "nothing_released"
     closed = run.run(close_case(services, acker, case_id, outcome))
     run.expect(not closed.refused, "the case closed once its steps were finished")
     click.secho(f"\nThe officer closes the case: {services.playbook.outcomes[outcome]}.", bold=True)
     run.deliver()
     _summarise(run, case_id)
+
+
+def _record_process(run: DemoRun, case: CaseRecord, officer: Actor) -> bool:
+    """The officer records what was served; a reminder comes before the response date; what
+    was released is logged; the response is recorded. Returns whether anything was released."""
+    services = run.services
+    kind, authority, days = PROCESS_RECORDS[case.presented]
+    today = services.now().astimezone(services.settings.library.zone).date()
+    answers = {
+        "kind": kind,
+        "authority": authority,
+        "received_on": today.isoformat(),
+        "received_how": "served" if case.received_via == "served" else "in_person",
+        "served_on": "front_desk",
+        "due_on": (today + timedelta(days=days)).isoformat(),
+        "copy_with_counsel": "yes",
+    }
+    recorded = run.run(record_process(services, officer, case.id, answers))
+    run.expect(not recorded.refused, "the officer recorded the legal process")
+    due = next((f.value for f in recorded.view.facts if f.label == "Response due"), "")
+    click.secho(f"\nThe officer records the process. Response due: {due}.", bold=True)
+    # Until the first reminder before the response date (on a warrant's short date, the day
+    # itself may be the first).
+    before = len(run.notifier.delivered)
+    for _ in range(days + 1):
+        run.clock.advance(timedelta(days=1))
+        run.deliver()
+        if any(d.kind == "deadline" for d in run.notifier.delivered[before:]):
+            break
+    run.expect(
+        any(d.kind == "deadline" for d in run.notifier.delivered[before:]),
+        "a reminder came before the response date",
+    )
+    released = case.presented not in ("admin_warrant", "warrant_unsure")
+    if released:
+        category = (
+            case.record_category
+            if case.record_category in services.playbook.record_categories
+            else "other"
+        )
+        release = {
+            "record_category": category if category != "unknown" else "other",
+            "items": "2",
+            "released_on": services.now()
+            .astimezone(services.settings.library.zone)
+            .date()
+            .isoformat(),
+            "matched": "yes",
+        }
+        logged = run.run(record_release(services, officer, case.id, release))
+        run.expect(not logged.refused, "the release was logged against the process")
+        click.secho("The officer logs the release: 2 items, only what was designated.", bold=True)
+    answered = run.run(record_response(services, officer, case.id))
+    run.expect(not answered.refused, "the response was recorded and the reminders stopped")
+    click.secho("The officer records that the response was sent; the reminders stop.", bold=True)
+    return released
 
 
 def _escalate(run: DemoRun, case: CaseRecord, *, urgent: bool) -> Actor:
