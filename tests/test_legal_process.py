@@ -203,9 +203,11 @@ async def test_preserving_after_an_informal_request_lapses_unless_counsel_extend
     case = services.store.call(lambda db: cases.require_case(db, case_id))
     assert not case.on_hold and case.hold_released_by == "preservation:lapsed"
     events = [e["kind"] for e in services.store.call(lambda db: cases.case_events(db, case_id))]
-    assert [
-        k for k in events if k.startswith("preserv")
-    ] == ["preserved", "preservation_extended", "preservation_lapsed"]
+    assert [k for k in events if k.startswith("preserv")] == [
+        "preserved",
+        "preservation_extended",
+        "preservation_lapsed",
+    ]
 
 
 async def test_preserving_is_only_for_requests_made_without_process(services, staff, officer):
