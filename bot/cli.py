@@ -203,20 +203,22 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
     """
     import asyncio
 
-    from handlers.retention import purge_expired
+    from handlers.retention import ON_DEMAND, purge_expired
 
     services = open_services(config_file, db_file)
     try:
-        plan = asyncio.run(purge_expired(services, dry_run=dry_run))
+        plan = asyncio.run(purge_expired(services, dry_run=dry_run, pace=ON_DEMAND))
     finally:
         services.store.close()
     verb = "Would remove" if dry_run else "Removed"
     click.echo(
-        f"{verb}: {len(plan.cases)} closed case(s), {len(plan.drills)} drill(s), "
+        f"{verb}: {plan.case_total} closed case(s), {plan.drill_total} drill(s), "
         f"{plan.demands} demand-log row(s) past retention."
     )
     for case_id in plan.cases + plan.drills:
         click.echo(f"  {case_id}")
+    if plan.unlisted:
+        click.echo(f"  and {plan.unlisted} more")
     if plan.held:
         click.echo(f"Kept on legal hold: {', '.join(plan.held)}")
 

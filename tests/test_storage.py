@@ -31,6 +31,7 @@ def test_migrations_apply_once_and_reopen_cleanly(db_path):
         "m002_conversation_refs",
         "m003_retention",
         "m004_retention_reviews",
+        "m005_purge_indexes",
     ]
 
 
