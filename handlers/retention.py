@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from handlers.services import Services
 from storage import purge as store_purge
-from storage.purge import SHOWN, PurgePlan
+from storage.purge import PurgePlan
 from storage.timefmt import from_text, to_text
 
 log = logging.getLogger("patronguard.retention")
@@ -113,8 +113,8 @@ async def _in_chunks(services: Services, pace: Pace, step: Step) -> tuple[int, l
     while True:
         result, took = await services.store.run(lambda db, limit=size: timed(db, limit))
         count = result if isinstance(result, int) else len(result)
-        if not isinstance(result, int) and len(shown) < SHOWN:
-            shown += result[: SHOWN - len(shown)]
+        if not isinstance(result, int) and len(shown) < store_purge.SHOWN:
+            shown += result[: store_purge.SHOWN - len(shown)]
         removed += count
         if count < size:
             return removed, shown

@@ -58,9 +58,10 @@ def plan_purge(
     drills_before: str,
     demands_before: str,
     events_before: str,
-    shown: int = SHOWN,
+    shown: int | None = None,
 ) -> PurgePlan:
-    """Count what is past retention and list the first `shown` ids of each kind."""
+    """Count what is past retention and list the first `shown` (SHOWN) ids of each kind."""
+    shown = SHOWN if shown is None else shown
     cut = {"now": now, "drills_before": drills_before, "shown": shown}
     return PurgePlan(
         # In the order purge takes them, which the index gives without sorting a backlog.
@@ -76,13 +77,13 @@ def plan_purge(
     )
 
 
-def held_cases(db: Database, *, shown: int = SHOWN) -> list[str]:
-    """Closed cases kept because a legal hold is still in force."""
+def held_cases(db: Database, *, shown: int | None = None) -> list[str]:
+    """Closed cases kept because a legal hold is still in force (the first SHOWN)."""
     return _ids(
         db,
         f"SELECT id FROM cases WHERE {_HELD} AND status = 'closed' AND drill = 0 "
         "ORDER BY id LIMIT ?",
-        [shown],
+        [SHOWN if shown is None else shown],
     )
 
 
