@@ -119,7 +119,7 @@ async def _maintain(runtime: Runtime) -> None:
     every = runtime.services.settings.retention.purge_every.total_seconds()
     while not runtime.stop.is_set():
         try:
-            await purge_expired(runtime.services)
+            await purge_expired(runtime.services, stop=runtime.stop)  # stops between chunks
             await vacuum_if_due(runtime.services)
             await send_due_review(runtime.services, runtime.notifiers)
         except Exception as exc:  # maintenance must never take the server down

@@ -24,20 +24,25 @@ SEEN_EVENTS_KEPT = timedelta(days=1)
 
 @dataclass(frozen=True)
 class Pace:
-    """How a purge shares the writer: chunks sized to `chunk_seconds` of work each, with
-    `pause_seconds` between them for whatever else is waiting to write."""
+    """How a purge shares the single writer with everything else."""
 
-    chunk_seconds: float
-    pause_seconds: float
-    first_chunk: int = 8  # rows; later chunks are sized from how long the last one took
+    chunk_seconds: float  # work per chunk: the next chunk is sized from how long one took
+    share: float  # at most this fraction of the writer's time; it pauses for the rest
+    # Fold the WAL into the file after each chunk, as a job of its own, rather than inside
+    # whichever commit (a report's, say) happens to cross SQLite's 1000-page threshold.
+    checkpoint_each_chunk: bool = False
+    first_chunk: int = 8  # rows
     max_chunk: int = 5000
 
 
-# Inside `serve`: a report queued behind the purge waits for one chunk of a few ms.
-BESIDE_REPORTS = Pace(chunk_seconds=0.003, pause_seconds=0.003)
-# `patronguard purge`: longer chunks finish sooner; the pause lets a running serve's
-# writer (waiting in SQLite's busy handler) take the lock between them.
-ON_DEMAND = Pace(chunk_seconds=0.025, pause_seconds=0.005)
+# Inside `serve`: a report waits for at most the one chunk (or checkpoint) in hand, a few
+# milliseconds, and the purge takes a quarter of the writer's time, however big the backlog.
+BESIDE_REPORTS = Pace(chunk_seconds=0.003, share=0.25, checkpoint_each_chunk=True)
+# `patronguard purge`: longer chunks finish sooner; the pauses let a running serve's writer
+# (waiting in SQLite's busy handler) take the lock between them.
+ON_DEMAND = Pace(chunk_seconds=0.025, share=0.8)
+
+Step = Callable[[Database, int], "list[str] | int"]
 
 
 def _cutoffs(services: Services) -> dict[str, str]:
@@ -52,12 +57,17 @@ def _cutoffs(services: Services) -> dict[str, str]:
 
 
 async def purge_expired(
-    services: Services, *, dry_run: bool = False, pace: Pace = BESIDE_REPORTS
+    services: Services,
+    *,
+    dry_run: bool = False,
+    pace: Pace = BESIDE_REPORTS,
+    stop: asyncio.Event | None = None,
 ) -> PurgePlan:
     """Remove closed cases, drills, demand rows and delivery keys past retention.
 
     Held cases are skipped until an officer releases the hold. Returns what was (or, with
-    dry_run, would be) removed: counts, and the first ids of each kind.
+    dry_run, would be) removed: counts, and the first ids of each kind. With `stop` set, it
+    returns after the chunk in hand; the next purge takes the rest.
     """
     cut = _cutoffs(services)
     store = services.store
@@ -68,42 +78,51 @@ async def purge_expired(
         return PurgePlan(held=held)
     started = time.monotonic()
     log.info("purge started")
-    now, drills_before = cut["now"], cut["drills_before"]
-    drills, drill_ids = await _in_chunks(
-        services,
-        pace,
-        lambda db, n: store_purge.purge_drills(db, now=now, drills_before=drills_before, limit=n),
-    )
-    cases, case_ids = await _in_chunks(
-        services, pace, lambda db, n: store_purge.purge_closed_cases(db, now=now, limit=n)
-    )
-    demands, _ = await _in_chunks(
-        services,
-        pace,
-        lambda db, n: store_purge.purge_demands(db, before=cut["demands_before"], limit=n),
-    )
-    seen, _ = await _in_chunks(
-        services,
-        pace,
-        lambda db, n: store_purge.purge_seen_events(db, before=cut["events_before"], limit=n),
-    )
-    await store.run(store_purge.checkpoint, transaction=False)
+    now = cut["now"]
+    steps: dict[str, Step] = {
+        "drills": lambda db, n: store_purge.purge_drills(
+            db, now=now, drills_before=cut["drills_before"], limit=n
+        ),
+        "cases": lambda db, n: store_purge.purge_closed_cases(db, now=now, limit=n),
+        "demands": lambda db, n: store_purge.purge_demands(
+            db, before=cut["demands_before"], limit=n
+        ),
+        "seen": lambda db, n: store_purge.purge_seen_events(
+            db, before=cut["events_before"], limit=n
+        ),
+    }
+    done: dict[str, tuple[int, list[str]]] = dict.fromkeys(steps, (0, []))
+    if pace.checkpoint_each_chunk:
+        await store.run(lambda db: store_purge.checkpoint_at(db, 0), transaction=False)
+    try:
+        for name, step in steps.items():
+            if stop is not None and stop.is_set():
+                break
+            done[name] = await _in_chunks(services, pace, step, stop)
+    finally:
+        if pace.checkpoint_each_chunk:
+            await store.run(store_purge.checkpoint_at, transaction=False)
+        await store.run(store_purge.checkpoint, transaction=False)
+    (drills, drill_ids), (cases, case_ids) = done["drills"], done["cases"]
+    demands, seen = done["demands"][0], done["seen"][0]
     log.info(
-        "purged %d case(s), %d drill(s), %d demand row(s) in %.1f s",
+        "purged %d case(s), %d drill(s), %d demand row(s) in %.1f s%s",
         cases,
         drills,
         demands,
         time.monotonic() - started,
+        "; stopped before the end" if stop is not None and stop.is_set() else "",
     )
     return PurgePlan(case_ids, drill_ids, demands, seen, held, cases, drills)
 
 
-Step = Callable[[Database, int], "list[str] | int"]
-
-
-async def _in_chunks(services: Services, pace: Pace, step: Step) -> tuple[int, list[str]]:
-    """Run `step` as many short writer jobs until a chunk comes back short; return how many
-    rows went and the first ids of them."""
+async def _in_chunks(
+    services: Services, pace: Pace, step: Step, stop: asyncio.Event | None
+) -> tuple[int, list[str]]:
+    """Run `step` as many short background writer jobs until a chunk comes back short;
+    return how many rows went and the first ids of them."""
+    store = services.store
+    loop = asyncio.get_running_loop()
     size, removed, shown = pace.first_chunk, 0, []
 
     def timed(db: Database, limit: int) -> tuple[list[str] | int, float]:
@@ -111,18 +130,22 @@ async def _in_chunks(services: Services, pace: Pace, step: Step) -> tuple[int, l
         return step(db, limit), time.perf_counter() - began
 
     while True:
-        result, took = await services.store.run(lambda db, limit=size: timed(db, limit))
+        began = loop.time()
+        result, took = await store.run(lambda db, limit=size: timed(db, limit), background=True)
+        if pace.checkpoint_each_chunk:
+            await store.run(store_purge.checkpoint_passive, transaction=False, background=True)
+        busy = loop.time() - began
         count = result if isinstance(result, int) else len(result)
         if not isinstance(result, int) and len(shown) < store_purge.SHOWN:
             shown += result[: store_purge.SHOWN - len(shown)]
         removed += count
-        if count < size:
+        if count < size or (stop is not None and stop.is_set()):
             return removed, shown
         # Aim the next chunk at the time budget, growing at most twofold per step.
         size = max(
             1, min(pace.max_chunk, size * 2, int(size * pace.chunk_seconds / max(took, 1e-6)))
         )
-        await asyncio.sleep(pace.pause_seconds)
+        await asyncio.sleep(busy * (1 / pace.share - 1))
 
 
 async def vacuum_if_due(services: Services) -> bool:

@@ -190,6 +190,17 @@ def _count(db: Database, source: str, args: dict | list) -> int:
     return db.execute(f"SELECT count(*) FROM {source}", args).fetchone()[0]
 
 
+def checkpoint_at(db: Database, pages: int = 1000) -> None:
+    """Have SQLite fold the WAL into the file whenever a commit leaves it `pages` long
+    (1000 is its default)."""
+    db.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+
+
+def checkpoint_passive(db: Database) -> None:
+    """Fold what the WAL holds into the file, without waiting for anyone."""
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 def checkpoint(db: Database) -> None:
     """Fold the WAL into the main file and truncate it, so deleted bytes leave the WAL too."""
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

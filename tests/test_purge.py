@@ -24,7 +24,7 @@ from storage.reports import case_counts, case_rows_for_report, demand_rows_for_r
 
 MARKER = "Zanzibar Quokka Bureau"
 # One case per writer job: the smallest chunks, so that chunk boundaries are everywhere.
-ONE_AT_A_TIME = Pace(chunk_seconds=0.0, pause_seconds=0.0, first_chunk=1, max_chunk=1)
+ONE_AT_A_TIME = Pace(chunk_seconds=0.0, share=1.0, first_chunk=1, max_chunk=1)
 
 
 def scan(db_path: Path, needle: str) -> list[str]:
@@ -205,6 +205,32 @@ async def test_a_report_waits_for_one_chunk_not_for_the_whole_purge(
     plan = await asyncio.wait_for(purging, timeout=60)
     assert plan.case_total == 12
     assert services.store.call(lambda db: cases.get_case(db, reply.case_id)).is_open
+
+
+async def test_a_purge_told_to_stop_ends_after_the_chunk_in_hand(
+    services, staff, officer, clock, monkeypatch
+):
+    for _ in range(3):
+        await finished_case(services, staff, officer, "nothing", "City Police")
+    clock.advance(timedelta(days=31))
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    take_chunk = store_purge.purge_closed_cases
+
+    def then_stop(db, **kwargs):
+        removed = take_chunk(db, **kwargs)
+        loop.call_soon_threadsafe(stop.set)  # as serve does when it is shutting down
+        return removed
+
+    monkeypatch.setattr(store_purge, "purge_closed_cases", then_stop)
+    pace = Pace(chunk_seconds=0.0, share=1.0, checkpoint_each_chunk=True, first_chunk=1)
+    stopped = await purge_expired(services, stop=stop, pace=pace)
+    assert stopped.case_total == 1
+    monkeypatch.setattr(store_purge, "purge_closed_cases", take_chunk)
+    assert (await purge_expired(services)).case_total == 2  # the next purge takes the rest
+    # SQLite's own checkpoint threshold is back once the purge is over.
+    pages = services.store.call(lambda db: db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    assert pages == 1000
 
 
 async def closed_long_ago(settings, db_path: Path, staff, officer, count: int) -> list[str]:
