@@ -315,7 +315,7 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
     import asyncio
 
     from bot.no_config import purge_note, settings_without_config
-    from handlers.retention import purge_expired
+    from handlers.retention import ON_DEMAND, purge_expired
 
     settings = settings_for_records(config_file, db_file)
     no_config = settings is None
@@ -324,16 +324,18 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
     if no_config:  # said once the database opened, so an error stays the only line
         click.secho(purge_note(settings), fg="yellow", err=True)
     try:
-        plan = asyncio.run(purge_expired(services, dry_run=dry_run))
+        plan = asyncio.run(purge_expired(services, dry_run=dry_run, pace=ON_DEMAND))
     finally:
         services.store.close()
     verb = "Would remove" if dry_run else "Removed"
     click.echo(
-        f"{verb}: {len(plan.cases)} closed case(s), {len(plan.drills)} drill(s), "
+        f"{verb}: {plan.case_total} closed case(s), {plan.drill_total} drill(s), "
         f"{plan.demands} demand-log row(s) past retention."
     )
     for case_id in plan.cases + plan.drills:
         click.echo(f"  {case_id}")
+    if plan.unlisted:
+        click.echo(f"  and {plan.unlisted} more")
     if plan.held:
         click.echo(f"Kept on legal hold: {', '.join(plan.held)}")
 

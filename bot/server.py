@@ -196,7 +196,7 @@ async def _maintain(runtime: Runtime) -> None:
     while not runtime.stop.is_set():
         try:
             await release_lapsed_preservations(runtime.services)
-            await purge_expired(runtime.services)
+            await purge_expired(runtime.services, stop=runtime.stop)  # stops between chunks
             await vacuum_if_due(runtime.services)
             await send_due_review(runtime.services, runtime.notifiers)
         except Exception as exc:  # maintenance must never take the server down

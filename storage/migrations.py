@@ -146,6 +146,21 @@ def m004_retention_reviews(db: Database) -> None:
 
 
 @migrations()
+def m005_purge_indexes(db: Database) -> None:
+    # Purge finds its rows through these, and every foreign-key action it triggers looks
+    # up the child by its key: without them each deleted row scans a whole table.
+    for statement in (
+        "CREATE INDEX pages_update_of ON pages(update_of)",
+        "CREATE INDEX cases_expiry ON cases(status, drill, purge_after)",
+        "CREATE INDEX cases_drills ON cases(drill, opened_at)",
+        "CREATE INDEX cases_held ON cases(legal_hold, hold_released_at)",
+        "CREATE INDEX demands_logged ON demands(logged_at)",
+        "CREATE INDEX seen_events_seen ON seen_events(seen_at)",
+    ):
+        db.execute(statement)
+
+
+@migrations()
 def m006_intake_facts(db: Database) -> None:
     # How the request came (in person, phone, email, mail, served) and, for a document,
     # whether a judge signed it: both are choices from lists, never free text.

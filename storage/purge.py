@@ -2,117 +2,203 @@
 
 Held cases are never touched. Deleted rows are overwritten (secure_delete), the WAL is
 checkpointed and truncated, and the file is vacuumed on a schedule.
+
+Every delete works on one short chunk, chosen through an index and removed set-based, so
+that a backlog of any size is purged as many small transactions: reports committed on the
+same writer wait for one chunk at most, never for the whole purge.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+# At most this many ids are listed; the counts always cover everything.
+SHOWN = 1000
+
 
 @dataclass(frozen=True)
 class PurgePlan:
-    """What a purge would remove: ids only, for the officer reading `purge --dry-run`."""
+    """What a purge would remove (or removed): counts, and the first ids for the officer
+    reading `purge --dry-run`."""
 
     cases: list[str] = field(default_factory=list)
     drills: list[str] = field(default_factory=list)
     demands: int = 0
     seen_events: int = 0
     held: list[str] = field(default_factory=list)
+    case_total: int = 0
+    drill_total: int = 0
 
     @property
     def nothing(self) -> bool:
-        return not (self.cases or self.drills or self.demands or self.seen_events)
+        return not (self.case_total or self.drill_total or self.demands or self.seen_events)
+
+    @property
+    def unlisted(self) -> int:
+        """Cases and drills counted but not listed by id."""
+        return self.case_total + self.drill_total - len(self.cases) - len(self.drills)
 
 
 _HELD = "legal_hold = 1 AND hold_released_at IS NULL"
+# Each uses an index (m005): cases_expiry, cases_drills (with cases_expiry) and cases_held.
+_CLOSED = f"status = 'closed' AND drill = 0 AND purge_after <= :now AND NOT ({_HELD})"
+_DRILLS = (
+    "drill = 1 AND ((status = 'closed' AND purge_after <= :now) OR opened_at <= :drills_before)"
+)
+_CHUNK = "(SELECT value FROM json_each(:ids))"
 
 
 def plan_purge(
-    db: Database, *, now: str, drills_before: str, demands_before: str, events_before: str
+    db: Database,
+    *,
+    now: str,
+    drills_before: str,
+    demands_before: str,
+    events_before: str,
+    shown: int | None = None,
 ) -> PurgePlan:
-    closed = [
-        r["id"]
-        for r in db.query(
-            f"SELECT id FROM cases WHERE drill = 0 AND status = 'closed' AND purge_after <= ? "
-            f"AND NOT ({_HELD}) ORDER BY id",
-            [now],
-        )
-    ]
-    # A drill goes once its retention has passed since it closed, or since it opened if
-    # nobody closed it: practice runs must not linger.
-    drills = [
-        r["id"]
-        for r in db.query(
-            "SELECT id FROM cases WHERE drill = 1 AND ((status = 'closed' AND purge_after <= ?) "
-            "OR opened_at <= ?) ORDER BY id",
-            [now, drills_before],
-        )
-    ]
-    held = [
-        r["id"]
-        for r in db.query(
-            f"SELECT id FROM cases WHERE status = 'closed' AND drill = 0 AND {_HELD} ORDER BY id"
-        )
-    ]
-    demands = db.execute(
-        "SELECT count(*) FROM demands WHERE logged_at < ?", [demands_before]
-    ).fetchone()[0]
-    seen = db.execute(
-        "SELECT count(*) FROM seen_events WHERE seen_at < ?", [events_before]
-    ).fetchone()[0]
-    return PurgePlan(closed, drills, demands, seen, held)
-
-
-def purge(db: Database, plan: PurgePlan, *, demands_before: str, events_before: str) -> None:
-    """Delete what the plan names; run inside one transaction. Counts are kept for reports."""
-    for case_id in plan.cases:
-        _count_case(db, case_id)
-        # The demand log row stays (it has its own retention); only its link goes.
-        db.execute("DELETE FROM cases WHERE id = ?", [case_id])
-    for case_id in plan.drills:
-        db.execute("DELETE FROM demands WHERE case_id = ?", [case_id])
-        db.execute("DELETE FROM cases WHERE id = ?", [case_id])
-    for row in list(
-        db.query(
-            "SELECT month, presented, coalesce(requester_kind, '') AS requester_kind, "
-            "coalesce(outcome, '') AS outcome, count(*) AS n FROM demands "
-            "WHERE logged_at < ? AND drill = 0 GROUP BY 1, 2, 3, 4",
-            [demands_before],
-        )
-    ):
-        _add_count(db, "demand", row, restricted=0)
-    db.execute("DELETE FROM demands WHERE logged_at < ?", [demands_before])
-    db.execute("DELETE FROM seen_events WHERE seen_at < ?", [events_before])
-
-
-def _count_case(db: Database, case_id: str) -> None:
-    row = next(
-        db.query(
-            "SELECT substr(opened_at, 1, 7) AS month, presented, "
-            "coalesce(requester_kind, '') AS requester_kind, coalesce(outcome, '') AS outcome, "
-            "restricted, 1 AS n FROM cases WHERE id = ?",
-            [case_id],
-        )
+    """Count what is past retention and list the first `shown` (SHOWN) ids of each kind."""
+    shown = SHOWN if shown is None else shown
+    cut = {"now": now, "drills_before": drills_before, "shown": shown}
+    return PurgePlan(
+        # In the order purge takes them, which the index gives without sorting a backlog.
+        cases=_ids(
+            db, f"SELECT id FROM cases WHERE {_CLOSED} ORDER BY purge_after LIMIT :shown", cut
+        ),
+        drills=_ids(db, f"SELECT id FROM cases WHERE {_DRILLS} ORDER BY id LIMIT :shown", cut),
+        demands=_count(db, "demands WHERE logged_at < ?", [demands_before]),
+        seen_events=_count(db, "seen_events WHERE seen_at < ?", [events_before]),
+        held=held_cases(db, shown=shown),
+        case_total=_count(db, f"cases WHERE {_CLOSED}", cut),
+        drill_total=_count(db, f"cases WHERE {_DRILLS}", cut),
     )
-    _add_count(db, "case", row, restricted=row["restricted"])
 
 
-def _add_count(db: Database, source: str, row: dict, *, restricted: int) -> None:
-    db.execute(
-        "INSERT INTO report_counts (month, source, presented, requester_kind, outcome, "
-        "restricted, n) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
-        [
-            row["month"],
-            source,
-            row["presented"],
-            row["requester_kind"],
-            row["outcome"],
-            restricted,
-            row["n"],
-        ],
+def held_cases(db: Database, *, shown: int | None = None) -> list[str]:
+    """Closed cases kept because a legal hold is still in force (the first SHOWN)."""
+    return _ids(
+        db,
+        f"SELECT id FROM cases WHERE {_HELD} AND status = 'closed' AND drill = 0 "
+        "ORDER BY id LIMIT ?",
+        [SHOWN if shown is None else shown],
     )
+
+
+def anything_due(
+    db: Database, *, now: str, drills_before: str, demands_before: str, events_before: str
+) -> bool:
+    """Whether a purge would remove anything; cheap, so an idle schedule costs nothing."""
+    cut = {"now": now, "drills_before": drills_before}
+    checks = (
+        (f"SELECT 1 FROM cases WHERE {_CLOSED} LIMIT 1", cut),
+        (f"SELECT 1 FROM cases WHERE {_DRILLS} LIMIT 1", cut),
+        ("SELECT 1 FROM demands WHERE logged_at < ? LIMIT 1", [demands_before]),
+        ("SELECT 1 FROM seen_events WHERE seen_at < ? LIMIT 1", [events_before]),
+    )
+    return any(db.execute(sql, args).fetchone() for sql, args in checks)
+
+
+def purge_closed_cases(db: Database, *, now: str, limit: int) -> list[str]:
+    """Delete up to `limit` closed cases past retention, oldest first; return their ids.
+
+    Their counts are kept for reports; their demand log row stays (it has its own
+    retention) and only loses its link to the case.
+    """
+    ids = _ids(
+        db,
+        f"SELECT id FROM cases WHERE {_CLOSED} ORDER BY purge_after LIMIT :limit",
+        {"now": now, "limit": limit},
+    )
+    if ids:
+        chunk = json.dumps(ids)
+        # CROSS JOIN keeps the chunk driving the join, whatever the planner's statistics say.
+        db.execute(
+            "INSERT INTO report_counts (month, source, presented, requester_kind, outcome, "
+            "restricted, n) SELECT substr(opened_at, 1, 7), 'case', presented, "
+            "coalesce(requester_kind, ''), coalesce(outcome, ''), restricted, count(*) "
+            "FROM json_each(:ids) AS chunk CROSS JOIN cases ON cases.id = chunk.value "
+            "GROUP BY 1, 3, 4, 5, 6 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            {"ids": chunk},
+        )
+        _delete_cases(db, chunk)
+    return ids
+
+
+def purge_drills(db: Database, *, now: str, drills_before: str, limit: int) -> list[str]:
+    """Delete up to `limit` drills past their retention, with their demand rows."""
+    ids = _ids(
+        db,
+        f"SELECT id FROM cases WHERE {_DRILLS} LIMIT :limit",
+        {"now": now, "drills_before": drills_before, "limit": limit},
+    )
+    if ids:
+        chunk = json.dumps(ids)
+        db.execute(f"DELETE FROM demands WHERE case_id IN {_CHUNK}", {"ids": chunk})
+        _delete_cases(db, chunk)
+    return ids
+
+
+def purge_demands(db: Database, *, before: str, limit: int) -> int:
+    """Delete up to `limit` demand-log rows past retention, keeping their counts."""
+    ids = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM demands WHERE logged_at < ? ORDER BY logged_at LIMIT ?",
+            [before, limit],
+        )
+    ]
+    if ids:
+        chunk = json.dumps(ids)
+        db.execute(
+            "INSERT INTO report_counts (month, source, presented, requester_kind, outcome, "
+            "restricted, n) SELECT month, 'demand', presented, coalesce(requester_kind, ''), "
+            "coalesce(outcome, ''), 0, count(*) "
+            "FROM json_each(:ids) AS chunk CROSS JOIN demands ON demands.id = chunk.value "
+            "WHERE drill = 0 GROUP BY 1, 3, 4, 5 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            {"ids": chunk},
+        )
+        db.execute(f"DELETE FROM demands WHERE id IN {_CHUNK}", {"ids": chunk})
+    return len(ids)
+
+
+def purge_seen_events(db: Database, *, before: str, limit: int) -> int:
+    """Forget up to `limit` delivery keys older than `before`."""
+    cursor = db.execute(
+        "DELETE FROM seen_events WHERE rowid IN "
+        "(SELECT rowid FROM seen_events WHERE seen_at < ? LIMIT ?)",
+        [before, limit],
+    )
+    return cursor.rowcount
+
+
+def _delete_cases(db: Database, chunk: str) -> None:
+    # Children first, each set-based through its case_id index; the cascade from cases
+    # would reach them too, but one trigger per case per table costs more than this.
+    for table in ("pages", "case_events", "case_steps"):
+        db.execute(f"DELETE FROM {table} WHERE case_id IN {_CHUNK}", {"ids": chunk})
+    db.execute(f"DELETE FROM cases WHERE id IN {_CHUNK}", {"ids": chunk})
+
+
+def _ids(db: Database, sql: str, args: dict | list) -> list[str]:
+    return [row[0] for row in db.execute(sql, args)]
+
+
+def _count(db: Database, source: str, args: dict | list) -> int:
+    return db.execute(f"SELECT count(*) FROM {source}", args).fetchone()[0]
+
+
+def checkpoint_at(db: Database, pages: int = 1000) -> None:
+    """Have SQLite fold the WAL into the file whenever a commit leaves it `pages` long
+    (1000 is its default)."""
+    db.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+
+
+def checkpoint_passive(db: Database) -> None:
+    """Fold what the WAL holds into the file, without waiting for anyone."""
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def checkpoint(db: Database) -> None:

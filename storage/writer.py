@@ -1,6 +1,8 @@
 """One thread owns the database connection; async code awaits its results.
 
 As datasette does: the event loop never waits on a SQLite lock, and writes never race.
+Background jobs (purge chunks) run one at a time, only when nothing else is waiting, so a
+report queued behind them waits for one of them at most.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import asyncio
 import queue
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -20,6 +23,7 @@ from storage.db import StorageUnavailable, connect, describe_storage_error
 
 T = TypeVar("T")
 _STOP = object()
+_BACKGROUND = object()  # wakes the writer for a job waiting in the background lane
 MAX_BATCH = 64  # jobs committed together when they queue up at once
 
 
@@ -29,6 +33,7 @@ class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._background: deque = deque()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -64,10 +69,22 @@ class Store:
                 self._run_batch(db, batch)
         finally:
             db.conn.close()
+            while self._background:  # never run: say so rather than leave a caller waiting
+                self._background.popleft()[1].set_exception(StorageUnavailable("store closed"))
 
     def _next_batch(self) -> list | None:
-        """Wait for a job, then take every transactional job already waiting with it."""
+        """Wait for a job, then take every transactional job already waiting with it.
+
+        A background job runs alone, and only when no other job is waiting."""
         job = self._jobs.get()
+        if job is _BACKGROUND:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return [self._background.popleft()]
+            self._jobs.put(_BACKGROUND)  # its turn comes after what is waiting now
+            if job is _BACKGROUND:
+                return [self._background.popleft()]
         if job is _STOP:
             return None
         batch = [job]
@@ -76,7 +93,7 @@ class Store:
                 job = self._jobs.get_nowait()
             except queue.Empty:
                 break
-            if job is _STOP or not job[2]:
+            if job is _STOP or job is _BACKGROUND or not job[2]:
                 self._jobs.put(job)  # handled on its own, after this batch
                 break
             batch.append(job)
@@ -141,16 +158,29 @@ class Store:
         else:
             future.set_result(result)
 
-    def submit(self, fn: Callable[[Database], T], *, transaction: bool = True) -> Future:
+    def submit(
+        self, fn: Callable[[Database], T], *, transaction: bool = True, background: bool = False
+    ) -> Future:
         if self._thread is None:
             self.start()
         future: Future = Future()
-        self._jobs.put((fn, future, transaction))
+        if background:
+            self._background.append((fn, future, transaction))
+            self._jobs.put(_BACKGROUND)
+        else:
+            self._jobs.put((fn, future, transaction))
         return future
 
-    async def run(self, fn: Callable[[Database], T], *, transaction: bool = True) -> T:
-        """Run fn(db) in the writer thread, inside one transaction unless told otherwise."""
-        return await asyncio.wrap_future(self.submit(fn, transaction=transaction))
+    async def run(
+        self, fn: Callable[[Database], T], *, transaction: bool = True, background: bool = False
+    ) -> T:
+        """Run fn(db) in the writer thread, inside one transaction unless told otherwise.
+
+        `background`: after every other job already waiting, and in a transaction of its own.
+        """
+        return await asyncio.wrap_future(
+            self.submit(fn, transaction=transaction, background=background)
+        )
 
     def call(self, fn: Callable[[Database], T], *, transaction: bool = True) -> T:
         """Blocking form of run, for the command line."""

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.config import STARTER_CONFIG
+from bot.runtime import build_services
 from handlers.cases import report_inquiry
+from handlers.clock import FakeClock
 from handlers.closing import close_case
 from handlers.holds import release_hold
 from handlers.intake import IntakeDetails, submit_intake
-from handlers.retention import purge_expired, vacuum_if_due
+from handlers.retention import Pace, purge_expired, vacuum_if_due
 from handlers.steps import mark_step
 from playbooks.engine import applicable_steps
 from storage import cases, demands
-from storage.reports import case_counts
+from storage import purge as store_purge
+from storage.reports import case_counts, case_rows_for_report, demand_rows_for_report
 
 MARKER = "Zanzibar Quokka Bureau"
+# One case per writer job: the smallest chunks, so that chunk boundaries are everywhere.
+ONE_AT_A_TIME = Pace(chunk_seconds=0.0, share=1.0, first_chunk=1, max_chunk=1)
 
 
 def scan(db_path: Path, needle: str) -> list[str]:
@@ -130,3 +141,127 @@ async def test_vacuum_runs_on_its_schedule(services, clock):
     assert await vacuum_if_due(services) is False
     clock.advance(services.settings.retention.vacuum_every)
     assert await vacuum_if_due(services) is True
+
+
+def report_totals(db) -> tuple[Counter, Counter]:
+    """What reports count, live rows and kept counts together: (cases, demand log)."""
+    case_rows = Counter()
+    for r in case_rows_for_report(db, "0", "9"):
+        key = (r["month"], r["presented"], r["requester_kind"] or "", r["outcome"] or "")
+        case_rows[(*key, r["restricted"])] += r["n"]
+    demand_rows = Counter()
+    rows, kept = demand_rows_for_report(db, "0", "9")
+    for r in rows:
+        demand_rows[(r["logged_at"][:7], r["presented"], r["requester_kind"], r["outcome"])] += 1
+    for r in kept:
+        demand_rows[(r["month"], r["presented"], r["requester_kind"], r["outcome"])] += r["n"]
+    return case_rows, demand_rows
+
+
+async def test_purging_one_case_per_chunk_keeps_every_count_and_every_hold(
+    services, staff, officer, clock
+):
+    kinds = ["nothing", "emergency", "threat", "not_sure", "gagged_order", "nothing", "threat"]
+    for kind in kinds:
+        case_id = await finished_case(services, staff, officer, kind, "City Police")
+        if kind == "gagged_order":  # restricted, and on hold until released
+            await release_hold(services, officer, case_id)
+        clock.advance(timedelta(days=12))  # the cases fall in several months
+    held = await finished_case(services, staff, officer, "subpoena", "County Court")
+    before = services.store.call(report_totals)
+    assert sum(before[1].values()) == 4  # the unauthorized demands were logged
+    clock.advance(timedelta(days=4 * 365))  # past every retention, the demand log's too
+    plan = await purge_expired(services, pace=ONE_AT_A_TIME)
+    assert plan.case_total == len(kinds) and plan.demands == 4 and plan.held == [held]
+    assert services.store.call(report_totals) == before
+    assert services.store.call(lambda db: cases.get_case(db, held)) is not None
+    left = services.store.call(lambda db: db.execute("SELECT count(*) FROM cases").fetchone()[0])
+    assert left == 1
+
+
+async def test_a_report_waits_for_one_chunk_not_for_the_whole_purge(
+    services, staff, officer, clock, monkeypatch
+):
+    for _ in range(12):
+        await finished_case(services, staff, officer, "nothing", "City Police")
+    clock.advance(timedelta(days=31))
+    loop = asyncio.get_running_loop()
+    first_chunk = asyncio.Event()
+    take_chunk = store_purge.purge_closed_cases
+
+    def noting_the_first(db, **kwargs):
+        removed = take_chunk(db, **kwargs)
+        loop.call_soon_threadsafe(first_chunk.set)
+        return removed
+
+    monkeypatch.setattr(store_purge, "purge_closed_cases", noting_the_first)
+    purging = asyncio.create_task(purge_expired(services, pace=ONE_AT_A_TIME))
+    await asyncio.wait_for(first_chunk.wait(), timeout=10)
+    reply = await asyncio.wait_for(report_inquiry(services, staff), timeout=10)
+    # The report went through between two chunks: the purge is still under way.
+    assert not purging.done()
+    still_there = services.store.call(
+        lambda db: db.execute("SELECT count(*) FROM cases WHERE status = 'closed'").fetchone()[0]
+    )
+    assert still_there > 0
+    plan = await asyncio.wait_for(purging, timeout=60)
+    assert plan.case_total == 12
+    assert services.store.call(lambda db: cases.get_case(db, reply.case_id)).is_open
+
+
+async def test_a_purge_told_to_stop_ends_after_the_chunk_in_hand(
+    services, staff, officer, clock, monkeypatch
+):
+    for _ in range(3):
+        await finished_case(services, staff, officer, "nothing", "City Police")
+    clock.advance(timedelta(days=31))
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    take_chunk = store_purge.purge_closed_cases
+
+    def then_stop(db, **kwargs):
+        removed = take_chunk(db, **kwargs)
+        loop.call_soon_threadsafe(stop.set)  # as serve does when it is shutting down
+        return removed
+
+    monkeypatch.setattr(store_purge, "purge_closed_cases", then_stop)
+    pace = Pace(chunk_seconds=0.0, share=1.0, checkpoint_each_chunk=True, first_chunk=1)
+    stopped = await purge_expired(services, stop=stop, pace=pace)
+    assert stopped.case_total == 1
+    monkeypatch.setattr(store_purge, "purge_closed_cases", take_chunk)
+    assert (await purge_expired(services)).case_total == 2  # the next purge takes the rest
+    # SQLite's own checkpoint threshold is back once the purge is over.
+    pages = services.store.call(lambda db: db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    assert pages == 1000
+
+
+async def closed_long_ago(settings, db_path: Path, staff, officer, count: int) -> list[str]:
+    # Long ago, so the command's real clock finds them past retention.
+    services = build_services(
+        settings, db_path, clock=FakeClock(datetime(2020, 1, 6, 10, 0, tzinfo=UTC))
+    )
+    try:
+        return [
+            await finished_case(services, staff, officer, "nothing", "City Police")
+            for _ in range(count)
+        ]
+    finally:
+        services.store.close()
+
+
+def test_dry_run_lists_the_first_ids_and_counts_the_rest(
+    settings, tmp_path, staff, officer, monkeypatch
+):
+    db_path = tmp_path / "backlog.db"
+    made = asyncio.run(closed_long_ago(settings, db_path, staff, officer, 3))
+    monkeypatch.setattr(store_purge, "SHOWN", 2)
+    args = ["--config", str(STARTER_CONFIG), "--db", str(db_path)]
+    dry = CliRunner().invoke(cli, ["purge", "--dry-run", *args])
+    assert dry.exit_code == 0, dry.output
+    assert "Would remove: 3 closed case(s), 0 drill(s)" in dry.output
+    listed = [line.strip() for line in dry.output.splitlines() if line.startswith("  PG-")]
+    assert len(listed) == 2 and set(listed) <= set(made)
+    assert "  and 1 more" in dry.output
+    real = CliRunner().invoke(cli, ["purge", *args])
+    assert real.exit_code == 0 and "Removed: 3 closed case(s)" in real.output
+    assert "  and 1 more" in real.output

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 
 import pytest
 
@@ -31,6 +32,7 @@ def test_migrations_apply_once_and_reopen_cleanly(db_path):
         "m002_conversation_refs",
         "m003_retention",
         "m004_retention_reviews",
+        "m005_purge_indexes",
         "m006_intake_facts",
         "m007_demand_log_without_free_text",
         "m008_health_probe",
@@ -172,4 +174,37 @@ async def test_a_failing_job_queued_with_others_rolls_back_alone(db_path):
     assert names == ["NoneType", "NoneType", "ValueError", "NoneType", "NoneType", "NoneType"]
     keys = store.call(lambda db: sorted(r["key"] for r in db["seen_events"].rows))
     assert keys == ["k0", "k1", "k2", "k3", "k4"]
+    store.close()
+
+
+async def test_a_background_job_runs_after_the_jobs_queued_with_it_in_its_own_transaction(
+    db_path,
+):
+    store = Store(db_path)
+    store.start()
+    ran: list[str] = []
+
+    def job(name: str):
+        def run(db):
+            ran.append(name)
+            db["seen_events"].insert({"key": name, "seen_at": "2026"})
+
+        return run
+
+    def background(db):
+        ran.append("background")
+        # Another connection sees only what is committed: the others were, before this began.
+        other = sqlite3.connect(db_path)
+        try:
+            return sorted(r[0] for r in other.execute("SELECT key FROM seen_events"))
+        finally:
+            other.close()
+
+    blocker = store.submit(lambda db: __import__("time").sleep(0.2), transaction=False)
+    seen = store.submit(background, background=True)
+    first, second = store.submit(job("first")), store.submit(job("second"))
+    blocker.result()
+    assert seen.result() == ["first", "second"]
+    assert first.exception() is None and second.exception() is None
+    assert ran == ["first", "second", "background"]  # queued after it, they still went first
     store.close()
