@@ -9,10 +9,11 @@ import json
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+from bot.formats import REPORT_FORMATS
 from bot.report_chart import chart_svg
 from handlers.reports import ReportData
 
-FORMATS = ("md", "csv", "json", "html")
+FORMATS = REPORT_FORMATS
 NBSP = "\u00a0"  # keeps "2 Dec 2025" on one line in HTML
 NO_REQUESTS = "No requests in this period."
 NO_DEMANDS = "No unauthorized demands in this period."
