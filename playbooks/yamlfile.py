@@ -13,7 +13,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-
 # libyaml's parser when PyYAML was built with it: the same safe loading, many times faster.
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
