@@ -15,6 +15,7 @@ import os
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 
@@ -29,7 +30,7 @@ def bare_app() -> web.Application:
     )
 
     @bolt.command("/records-request")
-    async def on_command(ack) -> None:  # type: ignore[no-untyped-def]
+    async def on_command(ack: AsyncAck) -> None:
         await ack("ok")
 
     async def events(request: web.Request) -> web.Response:

@@ -40,13 +40,14 @@ CONFIG_OPTION = click.option(
 def load_settings_or_exit(config_file: Path | None) -> Settings:
     """The validated config, or exit with one line saying what is wrong and what to do."""
     from bot import config as cfg
-    from bot.checks import config_file_problem
     from playbooks.yamlfile import FileProblems, suggest_keys
 
     path = resolve_config(config_file)
     try:
         return cfg.load_settings(path)
     except FileProblems as exc:
+        from bot.checks import config_file_problem  # the checks load only when there is a problem
+
         problems = suggest_keys(exc.problems, cfg.Settings)
         first = config_file_problem(path, problems[0])
         raise click.ClickException(problems_line(first, len(problems), path)) from None

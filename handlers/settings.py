@@ -350,7 +350,7 @@ class Settings(_Strict):
         found = self._directory
         if not found.built_from(self.officers, self.counsel):
             # model_copy copied the cache along with other officers or counsel: rebuild it.
-            del self.__dict__["_directory"]
+            self.__dict__.pop("_directory", None)
             found = self._directory
         return found
 
