@@ -12,6 +12,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +103,48 @@ def write_section(name: str, body: str) -> None:
     README.write_text(text, encoding="utf-8")
 
 
-def machine_lines(load_before: str, load_after: str) -> str:
-    facts = [*machine(), f"load average (1/5/15 min) before: {load_before}; after: {load_after}"]
-    return "\n".join(f"- {fact}" for fact in facts)
+class Watch:
+    """How busy the machine was while a benchmark ran: the load average before and after, and
+    the share of the CPUs that processes other than this benchmark's kept busy."""
+
+    def __init__(self) -> None:
+        self.load_before = load()
+        self.started = time.monotonic()
+        self.busy_before = _busy_seconds()
+        self.ours_before = _own_cpu_seconds()
+        self.load_after = ""
+        self.others = float("nan")
+
+    def stop(self) -> None:
+        """Call once every process the benchmark started has been stopped (and reaped)."""
+        self.load_after = load()
+        elapsed = (time.monotonic() - self.started) * (os.cpu_count() or 1)
+        ours = _own_cpu_seconds() - self.ours_before
+        self.others = max(0.0, _busy_seconds() - self.busy_before - ours) / elapsed
+
+    def summary(self) -> str:
+        return (
+            f"load average (1/5/15 min) before: {self.load_before}; after: {self.load_after} "
+            f"(counting this benchmark); other processes kept {self.others:.0%} of the "
+            f"{os.cpu_count()} CPUs busy while it ran"
+        )
+
+
+def _busy_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot (Linux /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return float("nan")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    """CPU time of this process and of its children that have exited."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def machine_lines(watch: Watch) -> str:
+    return "\n".join(f"- {fact}" for fact in [*machine(), watch.summary()])

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchlib import load, machine_lines, ms, percentile, today, verdict, write_section
+from benchlib import Watch, machine_lines, ms, percentile, today, verdict, write_section
 from processes import (
     FIRST_OFFICER,
     Ack,
@@ -156,7 +156,7 @@ def table(r: dict, args: argparse.Namespace) -> list[str]:
     ]
 
 
-def readme(args: argparse.Namespace, lines: list[str], before: str, after: str) -> str:
+def readme(args: argparse.Namespace, lines: list[str], watch: Watch) -> str:
     return f"""
 ## `load.py`: {args.n} reports at once
 
@@ -180,7 +180,7 @@ Results ({today()}):
 
 Machine:
 
-{machine_lines(before, after)}
+{machine_lines(watch)}
 
 Reading the figures:
 
@@ -214,14 +214,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the order in each round")
     parser.add_argument("--no-readme", action="store_true", help="only print the table")
     args = parser.parse_args()
-    before = load()
+    watch = Watch()
     result = asyncio.run(run(args))
-    after = load()
+    watch.stop()
     lines = table(result, args)
     print("\n".join(lines))
-    print(f"load average before {before}, after {after}")
+    print(watch.summary())
     if not args.no_readme:
-        write_section("load", readme(args, lines, before, after))
+        write_section("load", readme(args, lines, watch))
 
 
 if __name__ == "__main__":

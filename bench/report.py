@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchlib import (
     PYTHON,
     REPO,
-    load,
+    Watch,
     machine_lines,
     ms,
     repo_env,
@@ -256,7 +256,7 @@ def main() -> None:
     parser.add_argument("--no-readme", action="store_true", help="only print the table")
     parser.add_argument("--keep", type=Path, help="leave the built database in this folder")
     args = parser.parse_args()
-    load_before = load()
+    watch = Watch()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -265,7 +265,7 @@ def main() -> None:
         built = time.perf_counter() - started
         total = check_output(config, db_file, folder)
         times = measure(config, db_file, args.runs, folder)
-    load_after = load()
+    watch.stop()
     rows = [
         "| command | median | fastest | slowest | target | verdict |",
         "|---|---|---|---|---|---|",
@@ -279,11 +279,10 @@ def main() -> None:
         )
     table = "\n".join(rows)
     print(table)
-    print(
-        f"built in {built:.0f} s: {counts}; JSON total {total}; load {load_before} → {load_after}"
-    )
+    print(f"built in {built:.0f} s: {counts}; JSON total {total}")
+    print(watch.summary())
     if not args.no_readme:
-        write_section("report", readme(args, table, counts, total, built, load_before, load_after))
+        write_section("report", readme(args, table, counts, total, built, watch))
 
 
 def readme(
@@ -292,8 +291,7 @@ def readme(
     counts: dict[str, int],
     total: int,
     built: float,
-    load_before: str,
-    load_after: str,
+    watch: Watch,
 ) -> str:
     seeded = 12 * (len(SEED)) + DRILLS
     return f"""
@@ -322,7 +320,7 @@ Results ({today()}):
 
 Machine:
 
-{machine_lines(load_before, load_after)}
+{machine_lines(watch)}
 
 Reading the figures:
 

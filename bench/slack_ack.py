@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchlib import load, machine_lines, ms, percentile, today, verdict, write_section
+from benchlib import Watch, machine_lines, ms, percentile, today, verdict, write_section
 from processes import (
     Ack,
     StandIn,
@@ -102,7 +102,7 @@ def table(figures: dict) -> tuple[list[str], dict[str, float]]:
     return lines, {"ratio99": ratio99, **p}
 
 
-def readme(args: argparse.Namespace, lines: list[str], before: str, after: str) -> str:
+def readme(args: argparse.Namespace, lines: list[str], watch: Watch) -> str:
     return f"""
 ## `slack_ack.py`: acknowledging `/records-request`, one report at a time
 
@@ -127,7 +127,7 @@ Results ({today()}):
 
 Machine:
 
-{machine_lines(before, after)}
+{machine_lines(watch)}
 
 Reading the figures:
 
@@ -157,14 +157,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the order within pairs")
     parser.add_argument("--no-readme", action="store_true", help="only print the table")
     args = parser.parse_args()
-    before = load()
+    watch = Watch()
     figures = asyncio.run(run(args.n, args.warm_up, args.officers, args.seed))
-    after = load()
+    watch.stop()
     lines, _ = table(figures)
     print("\n".join(lines))
-    print(f"load average before {before}, after {after}")
+    print(watch.summary())
     if not args.no_readme:
-        write_section("slack_ack", readme(args, lines, before, after))
+        write_section("slack_ack", readme(args, lines, watch))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchlib import (
     PYTHON,
     REPO,
-    load,
+    Watch,
     machine_lines,
     ms,
     repo_env,
@@ -123,10 +123,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the order in each pair")
     parser.add_argument("--no-readme", action="store_true", help="only print the table")
     args = parser.parse_args()
-    before = load()
+    watch = Watch()
     serve = asyncio.run(serve_figures(args.runs, args.seed))
     cli = help_figures(args.runs, args.seed)
-    after = load()
+    watch.stop()
     help_name = help_command()[1]
     lines = [
         "| measure (median) | PatronGuard | baseline | ratio | target | verdict |",
@@ -147,17 +147,16 @@ def main() -> None:
         f"`python -c pass`: {ms(min(cli['pass']))} / {ms(max(cli['pass']))}",
     ]
     print("\n".join(lines + spread))
-    print(f"load average before {before}, after {after}")
+    print(watch.summary())
     if not args.no_readme:
-        write_section("startup", readme(args, lines, spread, before, after, help_name))
+        write_section("startup", readme(args, lines, spread, watch, help_name))
 
 
 def readme(
     args: argparse.Namespace,
     lines: list[str],
     spread: list[str],
-    before: str,
-    after: str,
+    watch: Watch,
     help_name: str,
 ) -> str:
     return f"""
@@ -188,7 +187,7 @@ Results ({today()}):
 
 Machine:
 
-{machine_lines(before, after)}
+{machine_lines(watch)}
 
 Reading the figures:
 
