@@ -137,10 +137,11 @@ Reading the figures:
   queues its whole escalation in one transaction (a real fsync) before it acks; whenever
   that work ends after the first poll the ack waits for the next, so the ratio moves in
   steps of one poll, not smoothly.
-- The p99 is the second or third slowest of {args.n} samples: a few of PatronGuard's acks land
-  one poll later than the bare app's, when the fsync is slow, the pager is sending a page
-  at the same moment, or the machine is busy (it was shared while this ran: see the load
-  average). Half the acks take the same step as the bare app's (the p50 ratio).
+- The p99 is the second or third slowest of {args.n} samples. When its ratio misses, a few of
+  PatronGuard's acks landed one poll later than the bare app's: the fsync was slow, the
+  pager was sending a page at the same moment, or other work was running on the machine
+  (see the load above); from run to run the p99 ratio moves between about 1.0× and 2.6× here.
+  Most acks take the same step as the bare app's (the p50 ratio).
 - The first page is not sent per command: the pager sends at most one page message a second
   to an officer's DM (Slack's per-channel rate), offering at most 25 cases each. Reports
   sent back to back (one every few tens of milliseconds, faster than 25 a second) outrun
