@@ -1,25 +1,27 @@
-"""The `patronguard` command."""
+"""The `patronguard` command.
+
+Only click and plain constants are imported here; each command imports what it needs when it
+runs, so `--help` and light commands never pay for pydantic, SQLite or the chat SDKs.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from bot import config as cfg
-from bot.checks import check_problems, config_file_problem
-from bot.files import CannotWrite, make_folder_for, write_text
-from bot.report_formats import FORMATS
+from bot.formats import REPORT_FORMATS
 from bot.scenarios import SCENARIO_NAMES
-from playbooks.yamlfile import FileProblems, Problem, suggest_keys
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.config import Settings
     from handlers.services import Services
+    from playbooks.yamlfile import Problem
 
 DB_OPTION = click.option(
     "--db",
@@ -35,12 +37,17 @@ CONFIG_OPTION = click.option(
 )
 
 
-def load_settings_or_exit(config_file: Path | None) -> cfg.Settings:
+def load_settings_or_exit(config_file: Path | None) -> Settings:
     """The validated config, or exit with one line saying what is wrong and what to do."""
+    from bot import config as cfg
+    from playbooks.yamlfile import FileProblems, suggest_keys
+
     path = resolve_config(config_file)
     try:
         return cfg.load_settings(path)
     except FileProblems as exc:
+        from bot.checks import config_file_problem  # the checks load only when there is a problem
+
         problems = suggest_keys(exc.problems, cfg.Settings)
         first = config_file_problem(path, problems[0])
         raise click.ClickException(problems_line(first, len(problems), path)) from None
@@ -57,11 +64,15 @@ def problems_line(first: Problem | str, count: int, config: Path) -> str:
 
 
 def resolve_config(config_file: Path | None) -> Path:
-    return cfg.config_path(config_file) or Path("patronguard.yaml")
+    from bot.config import config_path
+
+    return config_path(config_file) or Path("patronguard.yaml")
 
 
-def settings_for_records(config_file: Path | None, db_file: Path | None) -> cfg.Settings | None:
+def settings_for_records(config_file: Path | None, db_file: Path | None) -> Settings | None:
     """The config for report and purge; None when only a database was given (no config)."""
+    from bot import config as cfg
+
     given_db = db_file or os.environ.get("PATRONGUARD_DB")
     if given_db and cfg.config_path(config_file) is None and not resolve_config(None).exists():
         return None
@@ -95,10 +106,13 @@ def init(path: Path, force: bool) -> None:
 
         patronguard init && $EDITOR patronguard.yaml
     """
+    from bot.config import STARTER_CONFIG
+    from bot.files import CannotWrite, write_text
+
     if path.exists() and not force:
         raise click.ClickException(f"{path} already exists; use --force to overwrite it")
     try:
-        write_text(path, cfg.STARTER_CONFIG.read_text(encoding="utf-8"))
+        write_text(path, STARTER_CONFIG.read_text(encoding="utf-8"))
     except CannotWrite as exc:
         raise click.ClickException(str(exc)) from None
     check = "patronguard check" + ("" if path == Path("patronguard.yaml") else f" --config {path}")
@@ -114,6 +128,8 @@ def check(config_file: Path | None) -> None:
 
         patronguard check --config /etc/patronguard/patronguard.yaml
     """
+    from bot.checks import check_problems
+
     path = resolve_config(config_file)
     errors, warnings = check_problems(path, os.environ)
     for error in errors:
@@ -146,10 +162,13 @@ def demo(scenario: str | None, db_file: Path | None) -> None:
 
         patronguard demo --scenario warrant
     """
+    import tempfile
+
+    from bot.config import load_default_settings
     from bot.demo import DemoStopped, run_demo
     from storage.db import StorageUnavailable
 
-    settings = cfg.load_default_settings()
+    settings = load_default_settings()
     try:
         if db_file is not None:
             check_database_folder(db_file, "create it, or leave out --db for a temporary one")
@@ -186,8 +205,10 @@ def playbook(config_file: Path | None, fmt: str, out: Path | None) -> None:
 
         patronguard playbook --format html --out procedure.html
     """
+    from bot import config as cfg
     from bot.playbook_export import render_procedure
     from playbooks.model import load_playbook
+    from playbooks.yamlfile import FileProblems
 
     path = resolve_config(config_file)
     if path.is_file() or config_file is not None:
@@ -261,8 +282,10 @@ def serve(
 
         SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... patronguard serve --port 3000
     """
+    from bot.config import database_path
     from bot.logging_setup import configure
     from bot.server import StartupError, create_app, run
+    from playbooks.yamlfile import FileProblems
     from storage.db import StorageUnavailable
 
     if teams_emulator and os.environ.get("MICROSOFT_APP_ID", "").strip():
@@ -276,7 +299,7 @@ def serve(
     try:
         app = create_app(
             settings,
-            cfg.database_path(settings, db_file),
+            database_path(settings, db_file),
             os.environ,
             socket_mode=socket_mode,
             teams=True if teams_emulator else None,
@@ -353,7 +376,7 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
     type=click.DateTime(["%Y-%m-%d"]),
     help="Day after the last, YYYY-MM-DD (default: tomorrow).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="md", show_default=True)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -399,9 +422,10 @@ def report(
         patronguard report --since 2026-01-01 --until 2027-01-01 --format html --out report.html
     """
     import asyncio
-    from datetime import date, timedelta
+    from datetime import date, datetime, timedelta
 
     from bot.drill_formats import render_drills
+    from bot.files import CannotWrite, write_text
     from bot.no_config import report_note, settings_without_config
     from bot.report_formats import render_report
     from handlers.reports import build_report, drill_summary
@@ -465,10 +489,11 @@ def backup(file: Path, config_file: Path | None, db_file: Path | None, force: bo
         patronguard backup /var/backups/patronguard/$(date +%F).db
     """
     from bot.backup import BackupError, backup_database
+    from bot.config import database_path
 
     explicit = db_file or os.environ.get("PATRONGUARD_DB")
     # With --db or PATRONGUARD_DB the config file is not needed (handy inside a container).
-    source = Path(explicit) if explicit else cfg.database_path(load_settings_or_exit(config_file))
+    source = Path(explicit) if explicit else database_path(load_settings_or_exit(config_file))
     try:
         result = backup_database(source, file, force=force)
     except BackupError as exc:
@@ -484,14 +509,14 @@ def backup(file: Path, config_file: Path | None, db_file: Path | None, force: bo
     )
 
 
-def open_services(
-    settings: cfg.Settings, db_file: Path | None, config_file: Path | None
-) -> Services:
+def open_services(settings: Settings, db_file: Path | None, config_file: Path | None) -> Services:
     """Services for a one-off command, with one-line errors for playbook and database problems."""
+    from bot.config import database_path
     from bot.runtime import build_services
+    from playbooks.yamlfile import FileProblems
     from storage.db import StorageUnavailable
 
-    path = cfg.database_path(settings, db_file)
+    path = database_path(settings, db_file)
     check_database_folder(path)
     try:
         return build_services(settings, path)
@@ -567,6 +592,7 @@ def manifest_teams(
 
         patronguard manifest teams --out app.zip
     """
+    from bot.files import CannotWrite, make_folder_for
     from bot.teams.package import teams_manifest, write_teams_package
     from handlers.commands import COMMAND_MENU
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from dataclasses import dataclass
 from datetime import date
 
-from bot.report_formats import NBSP, html_page, html_table, period_text
+from bot.report_formats import NBSP, html_page, html_table, period_text, to_json_text
 from handlers.reports import DrillSummary
 
 NO_DRILLS = "No drills in this period. Run one with `/records-request drill` or `patronguard demo`."
@@ -163,4 +162,4 @@ def _json(
         "drills": [d.__dict__ for d in summary.drills],
         "officers": [o.__dict__ for o in officers],
     }
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    return to_json_text(body)

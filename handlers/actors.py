@@ -56,13 +56,13 @@ def known_id(settings: Settings, channel: str, candidates: list[str | None]) -> 
     given: a channel may know one person by several ids (Teams: Entra object id and 29: id)."""
     given = [c for c in candidates if isinstance(c, str) and c]
     for candidate in given:
-        if any(p.address_on(channel) == candidate for p in settings.people):
+        if settings.person_at(channel, candidate) is not None:
             return candidate
     return given[-1] if given else None
 
 
 def officer_for(settings: Settings, actor: Actor) -> Contact | None:
-    return next((o for o in settings.officers if is_person(o, actor)), None)
+    return settings.officer_at(actor.channel, actor.user_id)
 
 
 def role_of(settings: Settings, actor: Actor) -> Role:
@@ -89,7 +89,7 @@ def person_for_ref(settings: Settings, actor_ref: str | None) -> Contact | None:
         actor = Actor(channel, user_id)
     except NotAnActor:
         return None
-    return next((p for p in settings.people if is_person(p, actor)), None)
+    return settings.person_at(actor.channel, actor.user_id)
 
 
 def display_name(settings: Settings, actor_ref: str | None) -> str:

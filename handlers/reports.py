@@ -49,6 +49,13 @@ class ReportData:
     def total(self) -> int:
         return sum(self.by_presented.values())
 
+    def __repr__(self) -> str:
+        # Short: asyncio.run formats the finished task's result, 100,000 demand lines and all.
+        return (
+            f"ReportData({self.library!r}, {self.since}..{self.until}, total={self.total}, "
+            f"demands={len(self.demands)})"
+        )
+
 
 def restricted_band(count: int, width: int) -> str:
     """The range a count falls in, e.g. 0–499: the law permits ranges, never the number."""
@@ -78,10 +85,13 @@ async def build_report(
     zone = services.settings.library.zone
     start = to_text(datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=zone))
     end = to_text(datetime.strptime(until, "%Y-%m-%d").replace(tzinfo=zone))
-    case_rows, (demand_rows, demand_kept) = await services.store.run(
+    # Counts come grouped from SQL; only the demand log is read line by line, and not at all
+    # for the transparency form, which never shows it.
+    case_rows, demand_counts, demand_log = await services.store.run(
         lambda db: (
             queries.case_rows_for_report(db, start, end),
-            queries.demand_rows_for_report(db, start, end),
+            queries.demand_counts(db, start, end),
+            [] if transparency else queries.demand_log(db, start, end),
         )
     )
     pb = services.playbook
@@ -103,25 +113,35 @@ async def build_report(
         data.by_presented[presented] += row["n"]
         data.by_requester[_label(pb.requester_kinds, row["requester_kind"])] += row["n"]
         data.by_outcome[_label(pb.outcomes, row["outcome"], "Open")] += row["n"]
-    for row in demand_rows:
-        requester = _label(pb.requester_kinds, row["requester_kind"])
-        data.demands_by_requester[requester] += 1
-        data.demands.append(
-            DemandLine(
-                date=from_text(row["logged_at"]).astimezone(zone).strftime("%Y-%m-%d"),
-                requester=requester,
-                presented=pb.presentation(row["presented"]).label,
-                records=_label(pb.record_categories, row["record_category"]),
-                outcome=_label(pb.outcomes, row["outcome"], "Open"),
-            )
-        )
-    for row in demand_kept:
+    for row in demand_counts:
         data.demands_by_requester[_label(pb.requester_kinds, row["requester_kind"])] += row["n"]
     data.demand_total = sum(data.demands_by_requester.values())
+    data.demands = _demand_lines(services, demand_log)
     if transparency:
         data.restricted_range = restricted_band(restricted, band)
         data.demands = []  # agencies and dates stay internal; the counts are published
     return data
+
+
+def _demand_lines(services: Services, rows: list[queries.DemandRow]) -> list[DemandLine]:
+    """One line per demand, oldest first; rows that read the same share one line object."""
+    pb, zone = services.playbook, services.settings.library.zone
+    made: dict[tuple, DemandLine] = {}
+    lines = []
+    for logged_at, requester_kind, presented, record_category, outcome in rows:
+        day = from_text(logged_at).astimezone(zone).date().isoformat()
+        key = (day, requester_kind, presented, record_category, outcome)
+        line = made.get(key)
+        if line is None:
+            line = made[key] = DemandLine(
+                date=day,
+                requester=_label(pb.requester_kinds, requester_kind),
+                presented=pb.presentation(presented).label,
+                records=_label(pb.record_categories, record_category),
+                outcome=_label(pb.outcomes, outcome, "Open"),
+            )
+        lines.append(line)
+    return lines
 
 
 def _label(labels: dict[str, str], key: str | None, empty: str = "Not recorded") -> str:
@@ -176,19 +196,26 @@ class DrillSummary:
     ack_seconds: dict[str, list[int]]
     paged_without_ack: Counter
 
+    def __repr__(self) -> str:
+        # Short, for the same reason as ReportData's.
+        return f"DrillSummary(drills={len(self.drills)})"
+
 
 async def drill_summary(services: Services, *, since: str, until: str) -> DrillSummary:
     """How drills went: time to acknowledge per officer, and steps completed."""
-    rows = await services.store.run(lambda db: queries.drills_between(db, since, until))
+    # Three set-based reads in one job, whatever the number of drills.
+    rows, pages_by_drill, states_by_drill = await services.store.run(
+        lambda db: (
+            queries.drills_between(db, since, until),
+            queries.drill_pages(db, since, until),
+            queries.drill_step_states(db, since, until),
+        )
+    )
     summary = DrillSummary([], {}, Counter())
     for row in rows:
         case_id = row["id"]
-        sent, states = await services.store.run(
-            lambda db, case_id=case_id: (  # type: ignore[misc]
-                queries.drill_pages(db, case_id),
-                queries.drill_step_states(db, case_id),
-            )
-        )
+        sent = pages_by_drill.get(case_id, [])
+        states = states_by_drill.get(case_id, {})
         steps = applicable_steps(services.playbook, row["presented"], states)
         done = sum(1 for s in steps if s.state != "pending")
         ack_by = display_name(services.settings, row["acknowledged_by"])

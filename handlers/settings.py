@@ -5,7 +5,9 @@ Reading the file and the environment is bot/config.py's job; handlers only use t
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -146,6 +148,47 @@ class Contact(_Strict):
 
 
 CHAT_CHANNELS = ("slack", "teams", "console")
+# Channels where a person is known by an id of their own; on any other, by their key.
+ADDRESSED_CHANNELS = ("slack", "teams", "email")
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Contacts by key and by (channel, address); the first listed wins, as a scan would."""
+
+    by_key: dict[str, Contact]
+    by_address: dict[tuple[str, str], Contact]
+
+    @classmethod
+    def of(cls, contacts: list[Contact]) -> _Index:
+        by_key: dict[str, Contact] = {}
+        by_address: dict[tuple[str, str], Contact] = {}
+        for contact in contacts:
+            by_key.setdefault(contact.key, contact)
+            for channel in ADDRESSED_CHANNELS:
+                address = contact.address_on(channel)
+                if address is not None:
+                    by_address.setdefault((channel, address), contact)
+        return cls(by_key, by_address)
+
+    def at(self, channel: str, address: str) -> Contact | None:
+        if channel in ADDRESSED_CHANNELS:
+            return self.by_address.get((channel, address))
+        return self.by_key.get(address)
+
+
+@dataclass(frozen=True)
+class _Directory:
+    """The indexes, with the very list and counsel they were built from: a settings copy
+    with other officers or counsel (model_copy) has other objects and gets its own."""
+
+    officers: list[Contact]
+    counsel: Contact | None
+    officer_index: _Index
+    people_index: _Index
+
+    def built_from(self, officers: list[Contact], counsel: Contact | None) -> bool:
+        return self.officers is officers and self.counsel is counsel
 
 
 class EmailSettings(_Strict):
@@ -321,8 +364,31 @@ class Settings(_Strict):
             )
         return self
 
+    @functools.cached_property
+    def _directory(self) -> _Directory:
+        # Built on first use: officers are looked up on every report, button and page.
+        return _Directory(
+            self.officers, self.counsel, _Index.of(self.officers), _Index.of(self.people)
+        )
+
+    def _indexes(self) -> _Directory:
+        found = self._directory
+        if not found.built_from(self.officers, self.counsel):
+            # model_copy copied the cache along with other officers or counsel: rebuild it.
+            self.__dict__.pop("_directory", None)
+            found = self._directory
+        return found
+
     def officer(self, key: str) -> Contact | None:
-        return next((o for o in self.officers if o.key == key), None)
+        return self._indexes().officer_index.by_key.get(key)
+
+    def officer_at(self, channel: str, address: str) -> Contact | None:
+        """The officer who is `address` on `channel` (their chat id, email or key)."""
+        return self._indexes().officer_index.at(channel, address)
+
+    def person_at(self, channel: str, address: str) -> Contact | None:
+        """The officer, else counsel, who is `address` on `channel`."""
+        return self._indexes().people_index.at(channel, address)
 
     @property
     def people(self) -> list[Contact]:

@@ -1,14 +1,23 @@
-"""Queries on cases, their steps and their history."""
+"""Queries on cases, their steps and their history.
+
+Plain parameterised SQL throughout: sqlite-utils' table methods read the table's metadata
+(sqlite_master, PRAGMA table_info) on every call, several queries per row written.
+"""
 
 from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import fields
 from typing import Any
 
 from sqlite_utils import Database
 
 from storage.records import CaseRecord, IntakeChange, StepRecord, StepState
+from storage.rows import fetch_rows
+
+# The columns update_case may set: names go into SQL text, so only these are accepted.
+_CASE_COLUMNS = frozenset(f.name for f in fields(CaseRecord)) - {"id"}
 
 # No 0/O, 1/I/L: case ids are read aloud over the phone.
 _ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -30,20 +39,20 @@ def insert_case(
 ) -> str:
     for _ in range(10):
         case_id = new_case_id()
-        if not db["cases"].count_where("id = ?", [case_id]):
+        if db.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchone() is None:
             break
-    db.table("cases").insert(
-        {
-            "id": case_id,
-            "opened_at": opened_at,
-            "drill": int(drill),
-            "channel": channel,
-            "reporter_id": reporter_id,
-            "reporter_ref": json.dumps(reporter_ref) if reporter_ref else None,
-            "status": "open",
-            "presented": "not_sure",
-            "chain": json.dumps(chain),
-        }
+    db.execute(
+        "INSERT INTO cases (id, opened_at, drill, channel, reporter_id, reporter_ref, status, "
+        "presented, chain) VALUES (?, ?, ?, ?, ?, ?, 'open', 'not_sure', ?)",
+        [
+            case_id,
+            opened_at,
+            int(drill),
+            channel,
+            reporter_id,
+            json.dumps(reporter_ref) if reporter_ref else None,
+            json.dumps(chain),
+        ],
     )
     record_event(db, case_id, at=opened_at, kind="opened", by_user=reporter_id)
     return case_id
@@ -54,7 +63,7 @@ class CaseMissing(LookupError):
 
 
 def get_case(db: Database, case_id: str) -> CaseRecord | None:
-    rows = list(db["cases"].rows_where("id = ?", [case_id], limit=1))
+    rows = fetch_rows(db, "SELECT * FROM cases WHERE id = ? LIMIT 1", [case_id])
     return CaseRecord.from_row(rows[0]) if rows else None
 
 
@@ -67,37 +76,55 @@ def require_case(db: Database, case_id: str) -> CaseRecord:
 
 
 def update_case(db: Database, case_id: str, **changes: Any) -> None:
+    """Set some of a case's columns; the case must exist."""
+    unknown = set(changes) - _CASE_COLUMNS
+    if unknown:
+        raise ValueError(f"cases has no column {', '.join(sorted(unknown))}")
     if "reporter_ref" in changes and isinstance(changes["reporter_ref"], dict):
         changes["reporter_ref"] = json.dumps(changes["reporter_ref"])
-    db.table("cases").update(case_id, changes)
+    if not changes:
+        if get_case(db, case_id) is None:
+            raise CaseMissing(case_id)
+        return
+    sets = ", ".join(f"{name} = ?" for name in changes)
+    cursor = db.execute(f"UPDATE cases SET {sets} WHERE id = ?", [*changes.values(), case_id])
+    if cursor.rowcount != 1:
+        raise CaseMissing(case_id)
 
 
 def open_cases(db: Database, *, include_drills: bool = True) -> list[CaseRecord]:
     where = "status = 'open'" + ("" if include_drills else " AND drill = 0")
-    return [CaseRecord.from_row(r) for r in db["cases"].rows_where(where, order_by="opened_at")]
+    rows = fetch_rows(db, f"SELECT * FROM cases WHERE {where} ORDER BY opened_at")
+    return [CaseRecord.from_row(r) for r in rows]
 
 
 def cases_reported_by(
     db: Database, channel: str, reporter_id: str, *, open_only: bool = True
 ) -> list[CaseRecord]:
     where = "channel = ? AND reporter_id = ?" + (" AND status = 'open'" if open_only else "")
-    rows = db["cases"].rows_where(where, [channel, reporter_id], order_by="opened_at desc")
+    rows = fetch_rows(
+        db, f"SELECT * FROM cases WHERE {where} ORDER BY opened_at desc", [channel, reporter_id]
+    )
     return [CaseRecord.from_row(r) for r in rows]
 
 
 def set_step_state(
     db: Database, case_id: str, step_id: str, *, state: StepState, by_user: str, at: str
 ) -> None:
-    db.table("case_steps").upsert(
-        {"case_id": case_id, "step_id": step_id, "state": state, "by_user": by_user, "at": at},
-        pk=("case_id", "step_id"),
+    db.execute(
+        "INSERT INTO case_steps (case_id, step_id, state, by_user, at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (case_id, step_id) DO UPDATE SET state = excluded.state, "
+        "by_user = excluded.by_user, at = excluded.at",
+        [case_id, step_id, state, by_user, at],
     )
     record_event(db, case_id, at=at, kind=f"step_{state}", code=step_id, by_user=by_user)
 
 
 def step_records(db: Database, case_id: str) -> dict[str, StepRecord]:
-    rows = db["case_steps"].rows_where("case_id = ?", [case_id])
-    return {r["step_id"]: StepRecord(r["step_id"], r["state"], r["by_user"], r["at"]) for r in rows}
+    rows = db.execute(
+        "SELECT step_id, state, by_user, at FROM case_steps WHERE case_id = ?", [case_id]
+    )
+    return {row[0]: StepRecord(*row) for row in rows}
 
 
 def record_event(
@@ -109,21 +136,24 @@ def record_event(
     code: str | None = None,
     by_user: str | None = None,
 ) -> None:
-    db.table("case_events").insert(
-        {"case_id": case_id, "at": at, "kind": kind, "code": code, "by_user": by_user}
+    db.execute(
+        "INSERT INTO case_events (case_id, at, kind, code, by_user) VALUES (?, ?, ?, ?, ?)",
+        [case_id, at, kind, code, by_user],
     )
 
 
 def case_events(db: Database, case_id: str) -> list[dict[str, Any]]:
-    return list(db["case_events"].rows_where("case_id = ?", [case_id], order_by="id"))
+    return fetch_rows(db, "SELECT * FROM case_events WHERE case_id = ? ORDER BY id", [case_id])
 
 
 def intake_changes(db: Database, case_id: str) -> list[IntakeChange]:
     """Changes to intake made after the first one, oldest first."""
-    rows = db["case_events"].rows_where(
-        "case_id = ? AND kind = 'intake_changed'", [case_id], order_by="id"
+    rows = db.execute(
+        "SELECT at, code, by_user FROM case_events WHERE case_id = ? AND kind = 'intake_changed' "
+        "ORDER BY id",
+        [case_id],
     )
-    return [IntakeChange.from_event(r["at"], r["code"] or "", r["by_user"]) for r in rows]
+    return [IntakeChange.from_event(at, code or "", by_user) for at, code, by_user in rows]
 
 
 def lapsed_holds(db: Database, now: str) -> list[str]:

@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.rows import fetch_rows
+
 
 def log_demand(
     db: Database,
@@ -18,17 +20,14 @@ def log_demand(
     record_category: str | None,
 ) -> None:
     """Log (or, if intake is corrected, update) the demand a case records."""
-    db.table("demands").upsert(
-        {
-            "case_id": case_id,
-            "logged_at": logged_at,
-            "month": logged_at[:7],
-            "drill": int(drill),
-            "requester_kind": requester_kind,
-            "presented": presented,
-            "record_category": record_category,
-        },
-        pk="case_id",
+    # Plain SQL: sqlite-utils' upsert reads the table's metadata on every call.
+    db.execute(
+        "INSERT INTO demands (case_id, logged_at, month, drill, requester_kind, presented, "
+        "record_category) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET "
+        "logged_at = excluded.logged_at, month = excluded.month, drill = excluded.drill, "
+        "requester_kind = excluded.requester_kind, presented = excluded.presented, "
+        "record_category = excluded.record_category",
+        [case_id, logged_at, logged_at[:7], int(drill), requester_kind, presented, record_category],
     )
 
 
@@ -44,9 +43,9 @@ def demands_between(
     db: Database, since: str, until: str, *, drills: bool = False
 ) -> list[dict[str, Any]]:
     where = "logged_at >= ? AND logged_at < ?" + ("" if drills else " AND drill = 0")
-    return list(db["demands"].rows_where(where, [since, until], order_by="logged_at"))
+    return fetch_rows(db, f"SELECT * FROM demands WHERE {where} ORDER BY logged_at", [since, until])
 
 
 def demand_for_case(db: Database, case_id: str) -> dict[str, Any] | None:
-    rows = list(db["demands"].rows_where("case_id = ?", [case_id], limit=1))
+    rows = fetch_rows(db, "SELECT * FROM demands WHERE case_id = ? LIMIT 1", [case_id])
     return rows[0] if rows else None

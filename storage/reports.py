@@ -37,24 +37,34 @@ def case_rows_for_report(db: Database, since: str, until: str) -> list[dict]:
     return [*live, *kept]
 
 
-def demand_rows_for_report(db: Database, since: str, until: str) -> tuple[list[dict], list[dict]]:
-    """The demand log rows in range, and the counts kept for rows already purged."""
-    rows = list(
-        db.query(
-            "SELECT logged_at, requester_kind, presented, record_category, outcome "
-            "FROM demands WHERE logged_at >= ? AND logged_at < ? AND drill = 0 "
-            "ORDER BY logged_at",
-            [since, until],
-        )
+def demand_counts(db: Database, since: str, until: str) -> list[dict]:
+    """The demand log counted by who asked, in the order each kind first appears, then the
+    counts kept for rows already purged."""
+    live = db.query(
+        "SELECT requester_kind, count(*) AS n FROM demands WHERE logged_at >= ? "
+        "AND logged_at < ? AND drill = 0 GROUP BY requester_kind ORDER BY min(logged_at)",
+        [since, until],
     )
-    kept = list(
-        db.query(
-            "SELECT month, presented, requester_kind, outcome, n FROM report_counts "
-            "WHERE source = 'demand' AND month >= ? AND month <= ?",
-            [since[:7], until[:7]],
-        )
+    kept = db.query(
+        "SELECT requester_kind, n FROM report_counts "
+        "WHERE source = 'demand' AND month >= ? AND month <= ?",
+        [since[:7], until[:7]],
     )
-    return rows, kept
+    return [*live, *kept]
+
+
+DemandRow = tuple[str, str | None, str, str | None, str | None]
+
+
+def demand_log(db: Database, since: str, until: str) -> list[DemandRow]:
+    """Each demand in range, oldest first: (logged_at, requester_kind, presented,
+    record_category, outcome)."""
+    return db.execute(
+        "SELECT logged_at, requester_kind, presented, record_category, outcome "
+        "FROM demands WHERE logged_at >= ? AND logged_at < ? AND drill = 0 "
+        "ORDER BY logged_at",
+        [since, until],
+    ).fetchall()
 
 
 def drills_between(db: Database, since: str, until: str) -> list[dict]:
@@ -67,16 +77,29 @@ def drills_between(db: Database, since: str, until: str) -> list[dict]:
     )
 
 
-def drill_pages(db: Database, case_id: str) -> list[dict]:
-    return list(
-        db.query(
-            "SELECT recipient, sent_at FROM pages WHERE case_id = ? AND kind = 'page' "
-            "AND status = 'sent' ORDER BY sent_at",
-            [case_id],
-        )
+_DRILLS = "SELECT id FROM cases WHERE drill = 1 AND opened_at >= ? AND opened_at < ?"
+
+
+def drill_pages(db: Database, since: str, until: str) -> dict[str, list[dict]]:
+    """For every drill in range at once: its pages sent to officers, in the order sent."""
+    found: dict[str, list[dict]] = {}
+    rows = db.execute(
+        "SELECT case_id, recipient, sent_at FROM pages WHERE kind = 'page' AND status = 'sent' "
+        f"AND case_id IN ({_DRILLS}) ORDER BY sent_at, id",
+        [since, until],
     )
+    for case_id, recipient, sent_at in rows:
+        found.setdefault(case_id, []).append({"recipient": recipient, "sent_at": sent_at})
+    return found
 
 
-def drill_step_states(db: Database, case_id: str) -> dict[str, StepState]:
-    rows = db.query("SELECT step_id, state FROM case_steps WHERE case_id = ?", [case_id])
-    return {r["step_id"]: r["state"] for r in rows}
+def drill_step_states(db: Database, since: str, until: str) -> dict[str, dict[str, StepState]]:
+    """For every drill in range at once: each recorded step's state."""
+    found: dict[str, dict[str, StepState]] = {}
+    rows = db.execute(
+        f"SELECT case_id, step_id, state FROM case_steps WHERE case_id IN ({_DRILLS})",
+        [since, until],
+    )
+    for case_id, step_id, state in rows:
+        found.setdefault(case_id, {})[step_id] = state
+    return found

@@ -22,7 +22,7 @@ from handlers.steps import mark_step
 from playbooks.engine import applicable_steps
 from storage import cases, demands
 from storage import purge as store_purge
-from storage.reports import case_counts, case_rows_for_report, demand_rows_for_report
+from storage.reports import case_counts, case_rows_for_report, demand_log
 
 MARKER = "Zanzibar Quokka Bureau"
 # One case per writer job: the smallest chunks, so that chunk boundaries are everywhere.
@@ -150,9 +150,12 @@ def report_totals(db) -> tuple[Counter, Counter]:
         key = (r["month"], r["presented"], r["requester_kind"] or "", r["outcome"] or "")
         case_rows[(*key, r["restricted"])] += r["n"]
     demand_rows = Counter()
-    rows, kept = demand_rows_for_report(db, "0", "9")
-    for r in rows:
-        demand_rows[(r["logged_at"][:7], r["presented"], r["requester_kind"], r["outcome"])] += 1
+    for logged_at, requester_kind, presented, _category, outcome in demand_log(db, "0", "9"):
+        demand_rows[(logged_at[:7], presented, requester_kind, outcome)] += 1
+    kept = db.query(
+        "SELECT month, presented, requester_kind, outcome, n FROM report_counts "
+        "WHERE source = 'demand'"
+    )
     for r in kept:
         demand_rows[(r["month"], r["presented"], r["requester_kind"], r["outcome"])] += r["n"]
     return case_rows, demand_rows
