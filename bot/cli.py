@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.formats import REPORT_FORMATS
+from bot.formats import REPORT_FORMATS, TRANSPARENCY_STRUCTURES
 from bot.scenarios import SCENARIO_NAMES
 
 if TYPE_CHECKING:
@@ -385,14 +385,14 @@ def purge(config_file: Path | None, db_file: Path | None, dry_run: bool) -> None
 @click.option(
     "--transparency",
     is_flag=True,
-    help="A form fit to publish: nondisclosure matters only as a range, no agencies.",
+    help="A form fit to publish: national-security process only as ranges, no demand log.",
 )
 @click.option(
-    "--band",
-    type=click.IntRange(1, 100000),
-    default=500,
-    show_default=True,
-    help="Width of the range for nondisclosure matters in --transparency.",
+    "--structure",
+    type=click.Choice(TRANSPARENCY_STRUCTURES),
+    help="With --transparency, which structure of 50 U.S.C. 1874(a) to follow: NSLs and FISA "
+    "orders separately in bands of 1000 or 500 by half-year, or combined in bands of 250 by "
+    "half-year or 100 by year.",
 )
 @click.option(
     "--drills",
@@ -407,19 +407,28 @@ def report(
     fmt: str,
     out: Path | None,
     transparency: bool,
-    band: int,
+    structure: str | None,
     drills: bool,
 ) -> None:
     """Counts of records requests and the unauthorized-demand log, for officers.
 
-    Counts by month, by who asked, by what was presented and by outcome, and the list of
-    unauthorized demands (date, kinds, records sought, outcome: never a person). Drills are left
-    out; restricted matters are left out, or shown only as a range with --transparency.
+    Counts by month, by who asked, by what was presented and by outcome, the list of
+    unauthorized demands (date, kinds, records sought, outcome: never a person), and for the
+    board: legal process received by kind, response dates met and missed, releases by kind of
+    record, preservations placed and lapsed. Drills and restricted matters are left out.
+
+    With --transparency and a --structure, a form fit to publish: national-security process
+    as the ranges 50 U.S.C. 1874(a) permits, by whole half-years or years (by default the
+    last one that has ended), and every other request counted exactly.
     Given only --db (or PATRONGUARD_DB), no config file is needed.
 
     Example:
 
         patronguard report --since 2026-01-01 --until 2027-01-01 --format html --out report.html
+
+    Example, to publish:
+
+        patronguard report --transparency --structure 250
     """
     import asyncio
     from datetime import date, datetime, timedelta
@@ -427,14 +436,26 @@ def report(
     from bot.drill_formats import render_drills
     from bot.files import CannotWrite, write_text
     from bot.no_config import report_note, settings_without_config
+    from bot.publishing import before_publishing, transparency_period
     from bot.report_formats import render_report
     from handlers.reports import build_report, drill_summary
     from storage.timefmt import to_text
 
+    if structure and not transparency:
+        raise click.UsageError("--structure goes with --transparency: add --transparency")
+    if transparency and not structure:
+        raise click.UsageError(
+            "--transparency needs the structure of 50 U.S.C. 1874(a) the library follows: "
+            "add --structure 1000, 500, 250 or 100 (counsel chooses)"
+        )
+    if transparency and drills:
+        raise click.UsageError("--drills and --transparency are two different reports: pick one")
     end = until.date() if until else date.today() + timedelta(days=1)
     start = since.date() if since else end - timedelta(days=366)
     if start >= end:
         raise click.BadParameter("--since must be before --until", param_hint="--since")
+    if structure:
+        start, end = transparency_period(structure, since, until)
     settings = settings_for_records(config_file, db_file)
     no_config = settings is None
     settings = settings or settings_without_config()
@@ -452,14 +473,13 @@ def report(
         else:
             data = asyncio.run(
                 build_report(
-                    services,
-                    since=start.isoformat(),
-                    until=end.isoformat(),
-                    transparency=transparency,
-                    band=band,
+                    services, since=start.isoformat(), until=end.isoformat(), structure=structure
                 )
             )
             text = render_report(data, fmt)
+            if data.national_security is not None:
+                for line in before_publishing(data.national_security, date.today()):
+                    click.secho(line, fg="yellow", err=True)
     finally:
         services.store.close()
     if out is None:

@@ -75,20 +75,96 @@ def _tables(data: ReportData) -> list[tuple[str, Counter, str]]:
     ]
 
 
+NO_PROCESS = "No legal process recorded in this period."
+NO_RELEASES = "Nothing released under legal process in this period."
+NO_PRESERVATIONS = "No records preserved after an informal request in this period."
+PROCESS_HEADINGS = ["", "Received", "Response date met", "Missed", "Not yet due", "No date"]
+
+
 def _notes(data: ReportData) -> list[str]:
     notes = ["Drills are not counted."]
-    if data.transparency:
+    ns = data.national_security
+    if ns is None:
         notes.append(
-            "Requests under a nondisclosure order are reported only as a range, as the law "
-            f"permits: {data.restricted_range}."
+            "Restricted matters (national-security process and other orders with a "
+            "nondisclosure requirement) are left out, with their legal process and releases: "
+            "national-security process may be published only as the ranges of the "
+            "transparency report."
+        )
+    elif ns.other_gag_orders_counted:
+        notes.append(
+            "National-security process and other orders with a nondisclosure requirement are "
+            "not in the counts of requests; they appear only as the ranges above."
         )
     else:
-        notes.append("Restricted matters (orders with a nondisclosure requirement) are left out.")
+        notes.append(
+            "National-security process is not in the counts of requests; it appears only as "
+            "the ranges above. Other orders with a nondisclosure requirement are not reported."
+        )
     return notes
 
 
+def _process_rows(data: ReportData) -> list[tuple]:
+    return [(p.kind, p.received, p.met, p.missed, p.open, p.no_date) for p in data.processes]
+
+
+def _release_rows(data: ReportData) -> list[tuple]:
+    return [(r.records, r.releases, r.items) for r in data.releases]
+
+
+def _range_rows(data: ReportData) -> tuple[list[str], list[tuple]]:
+    """The national-security table: (headings, one row per period)."""
+    ns = data.national_security
+    assert ns is not None
+    headings = ["Period", *(what for what, _ in ns.periods[0].ranges)]
+    return headings, [(p.label, *(r for _, r in p.ranges)) for p in ns.periods]
+
+
+def _md_table(headings: list[str], rows: list[tuple]) -> list[str]:
+    return [
+        "| " + " | ".join(headings) + " |",
+        "|" + "---|" * len(headings),
+        *("| " + " | ".join(_md(str(c)) for c in row) + " |" for row in rows),
+    ]
+
+
+def _md_board(data: ReportData) -> list[str]:
+    out = ["", "## Legal process received", ""]
+    out += _md_table(PROCESS_HEADINGS, _process_rows(data)) if data.processes else [NO_PROCESS]
+    out += ["", "## Released under legal process", ""]
+    if data.releases:
+        out += _md_table(["Records", "Releases", "Items"], _release_rows(data))
+    else:
+        out.append(NO_RELEASES)
+    out += ["", "## Records preserved after an informal request", ""]
+    if data.preservations:
+        out += _md_table(["", "Count"], data.preservations)
+    else:
+        out.append(NO_PRESERVATIONS)
+    return out
+
+
+def _md_ranges(data: ReportData) -> list[str]:
+    ns = data.national_security
+    assert ns is not None
+    headings, rows = _range_rows(data)
+    return [
+        "## National-security process",
+        "",
+        ns.structure.statement,
+        "",
+        *_md_table(headings, rows),
+        "",
+    ]
+
+
 def to_markdown(data: ReportData) -> str:
-    out = [f"# {_title(data)}", "", f"Requests: **{data.total}**", "", "## By month", ""]
+    out = [f"# {_title(data)}", ""]
+    if data.transparency:
+        out += _md_ranges(data)
+        out += ["## All other requests", ""]
+    h2 = "###" if data.transparency else "##"  # under "All other requests"
+    out += [f"Requests: **{data.total}**", "", f"{h2} By month", ""]
     if data.total:
         out += ["| Month | Requests |", "|---|---|"]
         out += [
@@ -98,7 +174,7 @@ def to_markdown(data: ReportData) -> str:
     else:
         out.append(NO_REQUESTS)
     for heading, counts, empty in _tables(data):
-        out += ["", f"## {heading}", ""]
+        out += ["", f"{h2} {heading}", ""]
         if counts:
             out += ["| | Count |", "|---|---|"]
             out += [f"| {label} | {n} |" for label, n in counts.most_common()]
@@ -119,6 +195,8 @@ def to_markdown(data: ReportData) -> str:
                 f"{_md(d.records)} | {d.outcome} |"
             ),
         )
+    if not data.transparency:
+        out += _md_board(data)
     out += ["", *(f"_{n}_" for n in _notes(data)), ""]
     return "\n".join(out)
 
@@ -142,8 +220,28 @@ def to_csv(data: ReportData) -> str:
     for heading, counts, _ in _tables(data):
         for label, n in counts.most_common():
             writer.writerow([heading, label, n])
-    if data.restricted_range:
-        writer.writerow(["nondisclosure orders (range)", "all", data.restricted_range])
+    ns = data.national_security
+    if ns is not None:
+        writer.writerow(["structure", ns.structure.statute, ns.structure.statement])
+        for period in ns.periods:
+            for what, text in period.ranges:
+                writer.writerow(
+                    ["national-security process (range)", f"{period.label}: {what}", text]
+                )
+    for p in data.processes:
+        for key, n in (
+            ("received", p.received),
+            ("response date met", p.met),
+            ("response date missed", p.missed),
+            ("response date not yet due", p.open),
+            ("no response date", p.no_date),
+        ):
+            writer.writerow([f"legal process {key}", p.kind, n])
+    for r in data.releases:
+        writer.writerow(["releases", r.records, r.releases])
+        writer.writerow(["items released", r.records, r.items])
+    for label, n in data.preservations:
+        writer.writerow(["records preserved", label, n])
     if data.demands:
         writer.writerow([])
         writer.writerow(["date", "who asked", "presented", "records sought", "outcome"])
@@ -170,20 +268,50 @@ def to_json(data: ReportData) -> str:
         },
         "notes": _notes(data),
     }
-    if data.restricted_range:
-        body["nondisclosure_orders_range"] = data.restricted_range
+    ns = data.national_security
+    if ns is None:
+        body["legal_process"] = {
+            "received": [p.__dict__ for p in data.processes],
+            "releases": [r.__dict__ for r in data.releases],
+            "preservations": dict(data.preservations),
+        }
+    else:
+        body["national_security"] = {
+            "structure": ns.structure.key,
+            "statute": ns.structure.statute,
+            "statement": ns.structure.statement,
+            "periods": [
+                {
+                    "period": p.label,
+                    "since": p.start.isoformat(),
+                    "until": p.end.isoformat(),
+                    "ranges": dict(p.ranges),
+                }
+                for p in ns.periods
+            ],
+        }
     return to_json_text(body)
 
 
 def to_html(data: ReportData) -> str:
-    sections = [
-        f"<h1>{html.escape(_title(data, NBSP))}</h1>",
+    sections = [f"<h1>{html.escape(_title(data, NBSP))}</h1>"]
+    ns = data.national_security
+    if ns is not None:
+        headings, rows = _range_rows(data)
+        sections += [
+            "<h2>National-security process</h2>",
+            f"<p>{html.escape(ns.structure.statement)}</p>",
+            html_table(headings, rows),
+            "<h2>All other requests</h2>",
+        ]
+    h2 = "h3" if ns is not None else "h2"  # under "All other requests"
+    sections += [
         f"<p>Requests: <strong>{data.total}</strong></p>",
-        "<h2>Requests per month</h2>",
+        f"<{h2}>Requests per month</{h2}>",
         chart_svg(data) if data.total else f"<p>{NO_REQUESTS}</p>",
     ]
     for heading, counts, empty in _tables(data):
-        sections.append(f"<h2>{html.escape(heading)}</h2>")
+        sections.append(f"<{h2}>{html.escape(heading)}</{h2}>")
         if counts:
             sections.append(html_table(["", "Count"], counts.most_common()))
         else:
@@ -196,8 +324,32 @@ def to_html(data: ReportData) -> str:
                 each_line_once(data.demands, _demand_row),
             )
         )
+    if ns is None:
+        sections += _html_board(data)
     sections += [f"<p><em>{html.escape(n)}</em></p>" for n in _notes(data)]
     return html_page(_title(data), sections)
+
+
+def _html_board(data: ReportData) -> list[str]:
+    def part(heading: str, headings: list[str], rows: list[tuple], empty: str) -> list[str]:
+        body = html_table(headings, rows) if rows else f"<p>{html.escape(empty)}</p>"
+        return [f"<h2>{html.escape(heading)}</h2>", body]
+
+    return [
+        *part("Legal process received", PROCESS_HEADINGS, _process_rows(data), NO_PROCESS),
+        *part(
+            "Released under legal process",
+            ["Records", "Releases", "Items"],
+            _release_rows(data),
+            NO_RELEASES,
+        ),
+        *part(
+            "Records preserved after an informal request",
+            ["", "Count"],
+            list(data.preservations),
+            NO_PRESERVATIONS,
+        ),
+    ]
 
 
 @functools.lru_cache(maxsize=1024)  # a year has 366 days at most

@@ -20,6 +20,7 @@ from handlers.outage import storage_guard
 from handlers.presenters import case_card, process_form, release_form
 from handlers.redact import redact
 from handlers.services import Services
+from playbooks.model import NONDISCLOSURE
 from storage import cases, processes
 from storage.processes import LegalRecord, ProcessRecord, legal_record
 from storage.records import CaseRecord
@@ -100,7 +101,10 @@ async def record_process(
         at = to_text(now)
         process = replace(parsed, case_id=case.id, recorded_at=at, recorded_by=actor.ref)
         processes.save_process(db, process)
-        cases.update_case(db, case.id, legal_hold=1, hold_until=None)
+        # Process with a nondisclosure requirement makes the case restricted from here on,
+        # whatever staff chose at the desk.
+        restricted = int(bool(case.restricted) or process.kind in NONDISCLOSURE)
+        cases.update_case(db, case.id, legal_hold=1, hold_until=None, restricted=restricted)
         cases.record_event(
             db, case.id, at=at, kind="process_recorded", code=process.kind, by_user=actor.ref
         )
@@ -187,7 +191,7 @@ async def record_response(
         if processes.get_process(db, case.id) is None:
             return _no_process(case.id)
         at = to_text(now)
-        if processes.record_response(db, case.id, at=at):
+        if processes.record_response(db, case.id, at=at, on=_today(services).isoformat()):
             cases.record_event(db, case.id, at=at, kind="responded", by_user=actor.ref)
         escalation.cancel_reminders(db, case.id)
         return cases.require_case(db, case.id), legal_record(db, case.id)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from handlers import views as v
 from handlers.access import refuse_unless_privileged
 from handlers.actors import Actor, display_name, person_for_ref, role_of
 from handlers.outage import storage_guard
 from handlers.services import Services
+from handlers.transparency import TransparencyData, transparency_report
 from playbooks.engine import applicable_steps
 from storage import reports as queries
 from storage.timefmt import from_text, to_text
@@ -25,6 +28,32 @@ class DemandLine:
     presented: str
     records: str
     outcome: str
+
+
+@dataclass(frozen=True)
+class ProcessLine:
+    """Legal process of one kind received in the period, and how its response dates went."""
+
+    kind: str
+    received: int
+    met: int  # responded on or before the response date
+    missed: int  # the date passed with no response, or the response came later
+    open: int  # the date has not yet come
+    no_date: int  # no response date recorded
+
+
+@dataclass(frozen=True)
+class ReleaseLine:
+    records: str
+    releases: int
+    items: int
+
+
+PRESERVATION_LABELS: dict[str, str] = {
+    "preserved": "Placed after an informal request",
+    "preservation_extended": "Extended by counsel",
+    "preservation_lapsed": "Lapsed (hold released when its end date came)",
+}
 
 
 @dataclass
@@ -42,12 +71,20 @@ class ReportData:
     demands: list[DemandLine] = field(default_factory=list)
     demands_by_requester: Counter = field(default_factory=Counter)
     demand_total: int = 0
-    transparency: bool = False
-    restricted_range: str | None = None  # only in the transparency form, never a number
+    # The board's view of legal process; empty in the transparency form.
+    processes: list[ProcessLine] = field(default_factory=list)
+    releases: list[ReleaseLine] = field(default_factory=list)
+    preservations: list[tuple[str, int]] = field(default_factory=list)
+    # Only in the transparency form: national-security process as ranges, never a number.
+    national_security: TransparencyData | None = None
 
     @property
     def total(self) -> int:
         return sum(self.by_presented.values())
+
+    @property
+    def transparency(self) -> bool:
+        return self.national_security is not None
 
     def __repr__(self) -> str:
         # Short: asyncio.run formats the finished task's result, 100,000 demand lines and all.
@@ -55,12 +92,6 @@ class ReportData:
             f"ReportData({self.library!r}, {self.since}..{self.until}, total={self.total}, "
             f"demands={len(self.demands)})"
         )
-
-
-def restricted_band(count: int, width: int) -> str:
-    """The range a count falls in, e.g. 0–499: the law permits ranges, never the number."""
-    low = (count // width) * width
-    return f"{low}–{low + width - 1}"
 
 
 def month_span(since: str, until: str) -> list[str]:
@@ -78,20 +109,33 @@ async def build_report(
     *,
     since: str,
     until: str,
-    transparency: bool = False,
-    band: int = 500,
+    structure: str | None = None,
 ) -> ReportData:
-    """Counts for [since, until) (dates as YYYY-MM-DD in the library's time zone)."""
+    """Counts for [since, until) (dates as YYYY-MM-DD in the library's time zone).
+
+    With a `structure` of 50 U.S.C. 1874(a) it is the transparency form, fit to publish:
+    national-security process as ranges by that structure's periods, other requests counted
+    exactly, no demand log and no legal-process detail.
+    """
     zone = services.settings.library.zone
     start = to_text(datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=zone))
     end = to_text(datetime.strptime(until, "%Y-%m-%d").replace(tzinfo=zone))
+    today = services.now().astimezone(zone).date().isoformat()
+    board = structure is None
     # Counts come grouped from SQL; only the demand log is read line by line, and not at all
     # for the transparency form, which never shows it.
-    case_rows, demand_counts, demand_log = await services.store.run(
+    case_rows, demand_counts, demand_log, legal = await services.store.run(
         lambda db: (
             queries.case_rows_for_report(db, start, end),
             queries.demand_counts(db, start, end),
-            [] if transparency else queries.demand_log(db, start, end),
+            queries.demand_log(db, start, end) if board else [],
+            (
+                queries.process_counts(db, since, until, today),
+                queries.release_counts(db, since, until),
+                queries.preservation_counts(db, start, end),
+            )
+            if board
+            else ([], [], []),
         )
     )
     pb = services.playbook
@@ -100,13 +144,10 @@ async def build_report(
         since=since,
         until=until,
         months=month_span(since, until),
-        transparency=transparency,
     )
     data.by_month = {m: Counter() for m in data.months}
-    restricted = 0
     for row in case_rows:
-        if row["restricted"]:
-            restricted += row["n"]
+        if row["restricted"]:  # never counted here: the statute's ranges only, below
             continue
         presented = pb.presentation(row["presented"]).label
         data.by_month.setdefault(row["month"], Counter())[presented] += row["n"]
@@ -117,10 +158,60 @@ async def build_report(
         data.demands_by_requester[_label(pb.requester_kinds, row["requester_kind"])] += row["n"]
     data.demand_total = sum(data.demands_by_requester.values())
     data.demands = _demand_lines(services, demand_log)
-    if transparency:
-        data.restricted_range = restricted_band(restricted, band)
-        data.demands = []  # agencies and dates stay internal; the counts are published
+    data.processes, data.releases, data.preservations = _legal_lines(services, *legal)
+    if structure is not None:
+        data.national_security = await transparency_report(
+            services,
+            since=date.fromisoformat(since),
+            until=date.fromisoformat(until),
+            structure=structure,
+        )
     return data
+
+
+def _legal_lines(
+    services: Services,
+    process_rows: list[tuple[str, str, int]],
+    release_rows: list[tuple[str, int, int]],
+    preservation_rows: list[tuple[str, int]],
+) -> tuple[list[ProcessLine], list[ReleaseLine], list[tuple[str, int]]]:
+    """The board's tables, in the playbook's order of kinds and categories."""
+    pb = services.playbook
+    by_kind: dict[str, Counter] = {}
+    for kind, deadline, n in process_rows:
+        by_kind.setdefault(kind, Counter())[deadline or "no_date"] += n
+    processes = [
+        ProcessLine(
+            kind=_label(pb.process_kinds, kind),
+            received=sum(c.values()),
+            met=c["met"],
+            missed=c["missed"],
+            open=c["open"],
+            no_date=c["no_date"],
+        )
+        for kind, c in sorted(by_kind.items(), key=lambda kv: _order(pb.process_kinds, kv[0]))
+    ]
+    released: dict[str, list[int]] = {}
+    for category, count, items in release_rows:
+        totals = released.setdefault(category, [0, 0])
+        totals[0] += count
+        totals[1] += items
+    releases = [
+        ReleaseLine(_label(pb.record_categories, category), count, items)
+        for category, (count, items) in sorted(
+            released.items(), key=lambda kv: _order(pb.record_categories, kv[0])
+        )
+    ]
+    events: Counter[str] = Counter()
+    for kind, n in preservation_rows:
+        events[kind] += n
+    preservations = [(label, events[kind]) for kind, label in PRESERVATION_LABELS.items()]
+    return processes, releases, preservations if any(events.values()) else []
+
+
+def _order(labels: Mapping[Any, str], key: str) -> int:
+    keys = list(labels)
+    return keys.index(key) if key in keys else len(keys)
 
 
 def _demand_lines(services: Services, rows: list[queries.DemandRow]) -> list[DemandLine]:
@@ -144,7 +235,7 @@ def _demand_lines(services: Services, rows: list[queries.DemandRow]) -> list[Dem
     return lines
 
 
-def _label(labels: dict[str, str], key: str | None, empty: str = "Not recorded") -> str:
+def _label(labels: Mapping[Any, str], key: str | None, empty: str = "Not recorded") -> str:
     if not key:
         return empty
     return labels.get(key, "Other")

@@ -12,54 +12,73 @@ from dataclasses import dataclass
 from datetime import date
 
 from handlers.services import Services
+from playbooks.model import NATIONAL_SECURITY, OTHER_GAG_ORDER, ProcessKind
 from storage import transparency as queries
 
-NSL, FISA, OTHER = queries.NATIONAL_SECURITY
+NSL, FISA_CONTENT, FISA_NONCONTENT = NATIONAL_SECURITY
+OTHER_LINE = "Other orders with a nondisclosure requirement"
 
 
 @dataclass(frozen=True)
 class Structure:
     key: str
+    statute: str
     band: int
     months: int  # 6: by half-year; 12: by year
-    separate: bool  # NSLs and FISA orders each in their own range, or combined
+    lines: tuple[tuple[str, tuple[ProcessKind, ...]], ...]  # what each range counts
     statement: str
 
+    @property
+    def period_word(self) -> str:
+        return "half-year" if self.months == 6 else "year"
 
+
+def _structure(key: str, part: str, band: int, months: int, lines: tuple, how: str) -> Structure:
+    every = "each half-year" if months == 6 else "each year"
+    return Structure(
+        key,
+        f"50 U.S.C. 1874(a)({part})",
+        band,
+        months,
+        lines,
+        f"Reported as 50 U.S.C. 1874(a)({part}) permits: {every}, {how}, in bands of "
+        f"{band} starting at 0. No exact number is given.",
+    )
+
+
+ALL_OF_IT = (("National-security process", NATIONAL_SECURITY),)
 STRUCTURES: dict[str, Structure] = {
     s.key: s
     for s in (
-        Structure(
+        _structure(
             "1000",
+            "1",
             1000,
             6,
-            True,
-            "50 U.S.C. 1874(a)(1): each half-year, National Security Letters and FISA orders "
-            "reported separately, in bands of 1000 starting at 0.",
+            (
+                ("National Security Letters", (NSL,)),
+                ("FISA orders for contents", (FISA_CONTENT,)),
+                ("FISA orders for non-contents", (FISA_NONCONTENT,)),
+            ),
+            "National Security Letters, FISA orders for contents and FISA orders for "
+            "non-contents each separately",
         ),
-        Structure(
+        _structure(
             "500",
+            "2",
             500,
             6,
-            True,
-            "50 U.S.C. 1874(a)(2): each half-year, National Security Letters and FISA orders "
-            "reported separately, in bands of 500 starting at 0.",
+            (
+                ("National Security Letters", (NSL,)),
+                ("FISA orders", (FISA_CONTENT, FISA_NONCONTENT)),
+            ),
+            "National Security Letters and FISA orders separately",
         ),
-        Structure(
-            "250",
-            250,
-            6,
-            False,
-            "50 U.S.C. 1874(a)(3): each half-year, all national-security process combined, "
-            "in bands of 250 starting at 0.",
+        _structure(
+            "250", "3", 250, 6, ALL_OF_IT, "all national-security process received combined"
         ),
-        Structure(
-            "100",
-            100,
-            12,
-            False,
-            "50 U.S.C. 1874(a)(4): each year, all national-security process combined, in "
-            "bands of 100 starting at 0.",
+        _structure(
+            "100", "4", 100, 12, ALL_OF_IT, "all national-security process received combined"
         ),
     )
 }
@@ -68,6 +87,8 @@ STRUCTURES: dict[str, Structure] = {
 @dataclass(frozen=True)
 class PeriodCounts:
     label: str  # e.g. "Jan–Jun 2026"
+    start: date
+    end: date  # the day after the period
     ranges: tuple[tuple[str, str], ...]  # (what, "0–999"): never an exact count
 
 
@@ -75,6 +96,7 @@ class PeriodCounts:
 class TransparencyData:
     structure: Structure
     periods: tuple[PeriodCounts, ...]
+    other_gag_orders_counted: bool
     unrecorded: int  # restricted cases without a process record: counsel should record them
 
 
@@ -96,7 +118,16 @@ def periods(since: date, until: date, months: int) -> list[tuple[date, date]]:
     return found
 
 
-def _label(start: date, end: date) -> str:
+def last_complete_period(today: date, months: int) -> tuple[date, date]:
+    """The latest half-year or year that ended before today."""
+    if months == 12:
+        return date(today.year - 1, 1, 1), date(today.year, 1, 1)
+    if today.month > 6:
+        return date(today.year, 1, 1), date(today.year, 7, 1)
+    return date(today.year - 1, 7, 1), date(today.year, 1, 1)
+
+
+def period_label(start: date, end: date) -> str:
     if end.year > start.year and end.month == start.month:
         return str(start.year)
     return f"{'Jan–Jun' if start.month == 1 else 'Jul–Dec'} {start.year}"
@@ -105,36 +136,30 @@ def _label(start: date, end: date) -> str:
 async def transparency_report(
     services: Services, *, since: date, until: date, structure: str
 ) -> TransparencyData:
+    """The chosen structure's ranges for every whole period that overlaps [since, until)."""
     chosen = STRUCTURES[structure]
     spans = periods(since, until, chosen.months)
     first, last = spans[0][0].isoformat(), spans[-1][1].isoformat()
+    include_other = services.settings.legal_process.count_other_gag_orders
+    kinds = (*NATIONAL_SECURITY, OTHER_GAG_ORDER)
     counts, unrecorded = await services.store.run(
         lambda db: (
-            queries.process_counts_by_month(db, first, last),
+            queries.process_counts_by_month(db, first, last, kinds),
             queries.unrecorded_restricted(db, first, last),
         )
     )
-    include_other = services.settings.legal_process.count_other_gag_orders
+    lines = chosen.lines + (((OTHER_LINE, (OTHER_GAG_ORDER,)),) if include_other else ())
     result = []
     for start, end in spans:
+        months = (start.isoformat()[:7], end.isoformat()[:7])
 
-        def total(kind: str, start: date = start, end: date = end) -> int:
+        def total(of: tuple[str, ...], months: tuple[str, str] = months) -> int:
             return sum(
                 n
-                for (month, k), n in counts.items()
-                if k == kind and start.isoformat()[:7] <= month < end.isoformat()[:7]
+                for (month, kind), n in counts.items()
+                if kind in of and months[0] <= month < months[1]
             )
 
-        if chosen.separate:
-            ranges = [
-                ("National Security Letters", band(total(NSL), chosen.band)),
-                ("FISA orders", band(total(FISA), chosen.band)),
-            ]
-        else:
-            ranges = [("National-security process", band(total(NSL) + total(FISA), chosen.band))]
-        if include_other:
-            ranges.append(
-                ("Other orders with a nondisclosure requirement", band(total(OTHER), chosen.band))
-            )
-        result.append(PeriodCounts(_label(start, end), tuple(ranges)))
-    return TransparencyData(chosen, tuple(result), unrecorded)
+        ranges = tuple((what, band(total(of), chosen.band)) for what, of in lines)
+        result.append(PeriodCounts(period_label(start, end), start, end, ranges))
+    return TransparencyData(chosen, tuple(result), include_other, unrecorded)

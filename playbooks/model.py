@@ -57,10 +57,20 @@ ProcessKind = Literal[
     "administrative_warrant",
     "court_order",
     "national_security_letter",
-    "fisa_order",
+    "fisa_content_order",
+    "fisa_noncontent_order",
     "other_gag_order",
 ]
 PROCESS_KINDS: tuple[ProcessKind, ...] = typing.get_args(ProcessKind)
+# Counted for the public only in the ranges of 50 U.S.C. 1874(a); NSLs first, then FISA.
+NATIONAL_SECURITY: tuple[ProcessKind, ...] = (
+    "national_security_letter",
+    "fisa_content_order",
+    "fisa_noncontent_order",
+)
+OTHER_GAG_ORDER: ProcessKind = "other_gag_order"
+# Process that carries a nondisclosure requirement: the case becomes restricted.
+NONDISCLOSURE: frozenset[ProcessKind] = frozenset({*NATIONAL_SECURITY, OTHER_GAG_ORDER})
 Authority = Literal[
     "state_court",
     "federal_court",

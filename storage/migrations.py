@@ -225,6 +225,7 @@ def m010_legal_process(db: Database) -> None:
             copy_with_counsel INTEGER NOT NULL DEFAULT 0,
             note TEXT,
             responded_at TEXT,
+            responded_on TEXT,              -- YYYY-MM-DD in the library's zone, against due_on
             recorded_at TEXT NOT NULL,
             recorded_by TEXT NOT NULL
         )"""
@@ -244,31 +245,34 @@ def m010_legal_process(db: Database) -> None:
     # A hold placed to preserve records after an informal request ends on this date unless
     # counsel extends it; NULL for a hold that lasts until released.
     db.execute("ALTER TABLE cases ADD COLUMN hold_until TEXT")
-    # What reports need once the cases are purged: counts by month, never a case.
+    # What reports need once the cases are purged: counts by month, never a case. Drills are
+    # never counted; restricted matters are kept apart, as in report_counts.
     db.execute(
         """CREATE TABLE process_counts (
-            month TEXT NOT NULL,
+            month TEXT NOT NULL,                 -- when it was received
             kind TEXT NOT NULL,
-            drill INTEGER NOT NULL DEFAULT 0,
-            deadline TEXT NOT NULL DEFAULT '',   -- met, missed or '' (none)
+            restricted INTEGER NOT NULL,
+            deadline TEXT NOT NULL,              -- met, missed or '' (no response date)
             n INTEGER NOT NULL,
-            PRIMARY KEY (month, kind, drill, deadline)
+            PRIMARY KEY (month, kind, restricted, deadline)
         )"""
     )
     db.execute(
         """CREATE TABLE release_counts (
             month TEXT NOT NULL,
             record_category TEXT NOT NULL,
+            restricted INTEGER NOT NULL,
             releases INTEGER NOT NULL,
             items INTEGER NOT NULL,
-            PRIMARY KEY (month, record_category)
+            PRIMARY KEY (month, record_category, restricted)
         )"""
     )
     db.execute(
         """CREATE TABLE event_counts (
             month TEXT NOT NULL,
-            kind TEXT NOT NULL,             -- preserved, preservation_lapsed, ...
+            kind TEXT NOT NULL,             -- preserved, preservation_extended, ...lapsed
+            restricted INTEGER NOT NULL,
             n INTEGER NOT NULL,
-            PRIMARY KEY (month, kind)
+            PRIMARY KEY (month, kind, restricted)
         )"""
     )

@@ -22,6 +22,7 @@ class ProcessRecord:
     responded_at: str | None
     recorded_at: str
     recorded_by: str
+    responded_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,12 @@ def get_process(db: Database, case_id: str) -> ProcessRecord | None:
     return ProcessRecord(**rows[0]) if rows else None
 
 
-def record_response(db: Database, case_id: str, *, at: str) -> bool:
+def record_response(db: Database, case_id: str, *, at: str, on: str) -> bool:
+    """The response was sent at `at`, on the library's date `on` (held against due_on)."""
     cursor = db.execute(
-        "UPDATE processes SET responded_at = ? WHERE case_id = ? AND responded_at IS NULL",
-        [at, case_id],
+        "UPDATE processes SET responded_at = ?, responded_on = ? "
+        "WHERE case_id = ? AND responded_at IS NULL",
+        [at, on, case_id],
     )
     return cursor.rowcount == 1
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from storage.records import PRESERVATION_EVENTS_SQL, deadline_sql
+
 # At most this many ids are listed; the counts always cover everything.
 SHOWN = 1000
 
@@ -123,8 +125,38 @@ def purge_closed_cases(db: Database, *, now: str, limit: int) -> list[str]:
             "GROUP BY 1, 3, 4, 5, 6 ON CONFLICT DO UPDATE SET n = n + excluded.n",
             {"ids": chunk},
         )
+        _keep_legal_counts(db, chunk, now)
         _delete_cases(db, chunk)
     return ids
+
+
+def _keep_legal_counts(db: Database, chunk: str, now: str) -> None:
+    """What the board report counts about legal process, kept by month for purged cases."""
+    cases = "json_each(:ids) AS chunk CROSS JOIN cases c ON c.id = chunk.value"
+    deadline = deadline_sql("substr(:now, 1, 10)")
+    db.execute(
+        "INSERT INTO process_counts (month, kind, restricted, deadline, n) "
+        f"SELECT substr(p.received_on, 1, 7), p.kind, c.restricted, {deadline}, count(*) "
+        f"FROM {cases} JOIN processes p ON p.case_id = c.id GROUP BY 1, 2, 3, 4 "
+        "ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        {"ids": chunk, "now": now},
+    )
+    db.execute(
+        "INSERT INTO release_counts (month, record_category, restricted, releases, items) "
+        "SELECT substr(r.released_on, 1, 7), r.record_category, c.restricted, count(*), "
+        f"sum(r.items) FROM {cases} JOIN releases r ON r.case_id = c.id GROUP BY 1, 2, 3 "
+        "ON CONFLICT DO UPDATE SET releases = releases + excluded.releases, "
+        "items = items + excluded.items",
+        {"ids": chunk},
+    )
+    db.execute(
+        "INSERT INTO event_counts (month, kind, restricted, n) "
+        "SELECT substr(e.at, 1, 7), e.kind, c.restricted, count(*) "
+        f"FROM {cases} JOIN case_events e ON e.case_id = c.id "
+        f"WHERE e.kind IN {PRESERVATION_EVENTS_SQL} GROUP BY 1, 2, 3 "
+        "ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        {"ids": chunk},
+    )
 
 
 def purge_drills(db: Database, *, now: str, drills_before: str, limit: int) -> list[str]:
@@ -177,7 +209,7 @@ def purge_seen_events(db: Database, *, before: str, limit: int) -> int:
 def _delete_cases(db: Database, chunk: str) -> None:
     # Children first, each set-based through its case_id index; the cascade from cases
     # would reach them too, but one trigger per case per table costs more than this.
-    for table in ("pages", "case_events", "case_steps"):
+    for table in ("pages", "case_events", "case_steps", "processes", "releases", "escalations"):
         db.execute(f"DELETE FROM {table} WHERE case_id IN {_CHUNK}", {"ids": chunk})
     db.execute(f"DELETE FROM cases WHERE id IN {_CHUNK}", {"ids": chunk})
 

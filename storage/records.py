@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
@@ -21,6 +22,22 @@ PageKind = Literal[
 ]
 # A procedure step's state as stored.
 StepState = Literal["pending", "done", "not_applicable"]
+# Case events about preserving records after an informal request, which the board counts.
+PreservationEvent = Literal["preserved", "preservation_extended", "preservation_lapsed"]
+PRESERVATION_EVENTS: tuple[PreservationEvent, ...] = typing.get_args(PreservationEvent)
+# The same list as SQL, for statements that count them.
+PRESERVATION_EVENTS_SQL = "(" + ", ".join(f"'{kind}'" for kind in PRESERVATION_EVENTS) + ")"
+
+
+def deadline_sql(today: str) -> str:
+    """A process's response date as the board reads it (SQL over `processes p`): met when the
+    response went out on or before it, open while it has not passed, else missed; '' when
+    there is none. `today` is an SQL expression for the library's date."""
+    return (
+        "CASE WHEN p.due_on IS NULL THEN '' "
+        "WHEN p.responded_on IS NOT NULL AND p.responded_on <= p.due_on THEN 'met' "
+        f"WHEN p.responded_on IS NULL AND p.due_on >= {today} THEN 'open' ELSE 'missed' END"
+    )
 
 
 def _from_row(cls, row: dict[str, Any]):

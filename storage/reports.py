@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from storage.records import StepState
+from storage.records import PRESERVATION_EVENTS_SQL, StepState, deadline_sql
+
+# Counts kept for purged cases are by month: a month counts when it overlaps [since, until).
+KEPT_MONTHS = "month >= substr(?1, 1, 7) AND month || '-01' < substr(?2, 1, 10)"
 
 
 def case_counts(db: Database, since: str, until: str) -> list[dict]:
@@ -31,8 +34,8 @@ def case_rows_for_report(db: Database, since: str, until: str) -> list[dict]:
     )
     kept = db.query(
         "SELECT month, presented, requester_kind, outcome, restricted, n FROM report_counts "
-        "WHERE source = 'case' AND month >= ? AND month <= ?",
-        [since[:7], until[:7]],
+        f"WHERE source = 'case' AND {KEPT_MONTHS}",
+        [since, until],
     )
     return [*live, *kept]
 
@@ -46,9 +49,8 @@ def demand_counts(db: Database, since: str, until: str) -> list[dict]:
         [since, until],
     )
     kept = db.query(
-        "SELECT requester_kind, n FROM report_counts "
-        "WHERE source = 'demand' AND month >= ? AND month <= ?",
-        [since[:7], until[:7]],
+        f"SELECT requester_kind, n FROM report_counts WHERE source = 'demand' AND {KEPT_MONTHS}",
+        [since, until],
     )
     return [*live, *kept]
 
@@ -103,3 +105,63 @@ def drill_step_states(db: Database, since: str, until: str) -> dict[str, dict[st
     for case_id, step_id, state in rows:
         found.setdefault(case_id, {})[step_id] = state
     return found
+
+
+# The board's view of legal process: drills never, restricted matters never (their counts may
+# be published only as ranges, in the transparency report).
+
+
+def process_counts(db: Database, since: str, until: str, today: str) -> list[tuple[str, str, int]]:
+    """(kind, deadline, n) for process received on days in [since, until) (YYYY-MM-DD);
+    deadline is met, missed, open (not yet due) or '' (no response date)."""
+    args = {"since": since, "until": until, "today": today}
+    live = db.execute(
+        f"SELECT p.kind, {deadline_sql(':today')}, count(*) FROM processes p "
+        "JOIN cases c ON c.id = p.case_id WHERE c.drill = 0 AND c.restricted = 0 "
+        "AND p.received_on >= :since AND p.received_on < :until GROUP BY 1, 2",
+        args,
+    ).fetchall()
+    kept = db.execute(
+        "SELECT kind, deadline, sum(n) FROM process_counts WHERE restricted = 0 "
+        "AND month >= substr(:since, 1, 7) AND month || '-01' < :until GROUP BY 1, 2",
+        args,
+    ).fetchall()
+    return [*live, *kept]
+
+
+def release_counts(db: Database, since: str, until: str) -> list[tuple[str, int, int]]:
+    """(record category, releases, items) released on days in [since, until)."""
+    args = {"since": since, "until": until}
+    live = db.execute(
+        "SELECT r.record_category, count(*), sum(r.items) FROM releases r "
+        "JOIN cases c ON c.id = r.case_id WHERE c.drill = 0 AND c.restricted = 0 "
+        "AND r.released_on >= :since AND r.released_on < :until GROUP BY 1",
+        args,
+    ).fetchall()
+    kept = db.execute(
+        "SELECT record_category, sum(releases), sum(items) FROM release_counts "
+        "WHERE restricted = 0 AND month >= substr(:since, 1, 7) AND month || '-01' < :until "
+        "GROUP BY 1",
+        args,
+    ).fetchall()
+    return [*live, *kept]
+
+
+def preservation_counts(db: Database, since: str, until: str) -> list[tuple[str, int]]:
+    """(event kind, n): preservations placed, extended by counsel and lapsed, in [since,
+    until) (stored times)."""
+    args = {"since": since, "until": until}
+    live = db.execute(
+        "SELECT e.kind, count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
+        "WHERE c.drill = 0 AND c.restricted = 0 AND e.at >= :since AND e.at < :until "
+        f"AND e.kind IN {PRESERVATION_EVENTS_SQL} "
+        "GROUP BY 1",
+        args,
+    ).fetchall()
+    kept = db.execute(
+        "SELECT kind, sum(n) FROM event_counts WHERE restricted = 0 "
+        "AND month >= substr(:since, 1, 7) AND month || '-01' < substr(:until, 1, 10) "
+        "GROUP BY 1",
+        args,
+    ).fetchall()
+    return [*live, *kept]

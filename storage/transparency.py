@@ -3,25 +3,27 @@ out, from live records and from the counts kept when cases are purged."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlite_utils import Database
 
-NATIONAL_SECURITY = ("national_security_letter", "fisa_order", "other_gag_order")
 
-
-def process_counts_by_month(db: Database, since: str, until: str) -> dict[tuple[str, str], int]:
-    """(month YYYY-MM, kind) -> processes received in [since, until): dates YYYY-MM-DD, each
-    the first of a month (the periods the statute reports by are whole months)."""
-    marks = ", ".join("?" for _ in NATIONAL_SECURITY)
+def process_counts_by_month(
+    db: Database, since: str, until: str, kinds: Sequence[str]
+) -> dict[tuple[str, str], int]:
+    """(month YYYY-MM, kind) -> processes of `kinds` received in [since, until): dates
+    YYYY-MM-DD, each the first of a month (the statute's periods are whole months)."""
+    marks = ", ".join("?" for _ in kinds)
     live = db.execute(
         "SELECT substr(p.received_on, 1, 7), p.kind, count(*) FROM processes p "
         "JOIN cases c ON c.id = p.case_id WHERE c.drill = 0 AND p.received_on >= ? "
         f"AND p.received_on < ? AND p.kind IN ({marks}) GROUP BY 1, 2",
-        [since, until, *NATIONAL_SECURITY],
+        [since, until, *kinds],
     ).fetchall()
     kept = db.execute(
-        "SELECT month, kind, sum(n) FROM process_counts WHERE drill = 0 AND month >= ? "
+        "SELECT month, kind, sum(n) FROM process_counts WHERE month >= ? "
         f"AND month < ? AND kind IN ({marks}) GROUP BY 1, 2",
-        [since[:7], until[:7], *NATIONAL_SECURITY],
+        [since[:7], until[:7], *kinds],
     ).fetchall()
     found: dict[tuple[str, str], int] = {}
     for month, kind, n in [*live, *kept]:

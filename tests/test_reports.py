@@ -15,8 +15,9 @@ from bot.report_formats import render_report
 from handlers.acknowledge import acknowledge_page
 from handlers.cases import report_inquiry
 from handlers.intake import IntakeDetails, submit_intake
-from handlers.reports import build_report, drill_summary, report_summary, restricted_band
+from handlers.reports import build_report, drill_summary, report_summary
 from handlers.steps import mark_step
+from handlers.transparency import band
 
 PERIOD = {"since": "2026-01-01", "until": "2027-01-01"}
 
@@ -55,28 +56,27 @@ async def test_counts_by_month_kind_and_outcome_leave_out_drills_and_restricted(
         ("Local or state police", "Borrowing history"),
         ("Another library user", "Borrowing history"),
     ]  # the demand log never holds free text such as the agency
-    assert data.restricted_range is None
+    assert data.national_security is None
 
 
-async def test_transparency_form_shows_only_a_range_for_restricted_matters(services, staff):
+async def test_transparency_form_shows_only_ranges_for_restricted_matters(services, staff):
     for _ in range(3):
         await reported(services, staff, "gagged_order", kind="federal_agent")
     await reported(services, staff, "nothing")
-    data = await build_report(services, **PERIOD, transparency=True, band=500)
-    assert data.restricted_range == "0–499"
+    data = await build_report(services, **PERIOD, structure="500")
+    assert data.national_security is not None and data.total == 1
     assert data.demands == []  # no agencies or dates in the published form
     for fmt in ("md", "csv", "json", "html"):
         text = render_report(data, fmt)
-        assert "0–499" in text
+        assert "0–499" in text and "50 U.S.C. 1874(a)(2)" in text
         assert "City Police" not in text
         assert "Federal agent" not in text  # restricted matters leave no other trace
-    narrow = await build_report(services, **PERIOD, transparency=True, band=2)
-    assert narrow.restricted_range == "2–3"
+        assert "Legal process received" not in text  # the board's detail is not published
 
 
-@given(count=st.integers(0, 100_000), width=st.integers(1, 5000))
-def test_restricted_band_contains_the_count_and_is_band_wide(count, width):
-    low, high = (int(x) for x in restricted_band(count, width).split("–"))
+@given(count=st.integers(0, 100_000), width=st.sampled_from([100, 250, 500, 1000]))
+def test_a_band_contains_the_count_and_is_band_wide(count, width):
+    low, high = (int(x) for x in band(count, width).split("–"))
     assert low <= count <= high and high - low + 1 == width and low % width == 0
 
 

@@ -57,6 +57,7 @@ LEGAL_PROCESS_TABLES = {
         "copy_with_counsel",
         "note",
         "responded_at",
+        "responded_on",
         "recorded_at",
         "recorded_by",
     },
@@ -69,9 +70,9 @@ LEGAL_PROCESS_TABLES = {
         "recorded_at",
         "recorded_by",
     },
-    "process_counts": {"month", "kind", "drill", "deadline", "n"},
-    "release_counts": {"month", "record_category", "releases", "items"},
-    "event_counts": {"month", "kind", "n"},
+    "process_counts": {"month", "kind", "restricted", "deadline", "n"},
+    "release_counts": {"month", "record_category", "restricted", "releases", "items"},
+    "event_counts": {"month", "kind", "restricted", "n"},
 }
 
 
