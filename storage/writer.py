@@ -70,7 +70,9 @@ class Store:
         finally:
             db.conn.close()
             while self._background:  # never run: say so rather than leave a caller waiting
-                self._background.popleft()[1].set_exception(StorageUnavailable("store closed"))
+                future = self._background.popleft()[1]
+                if future.set_running_or_notify_cancel():
+                    future.set_exception(StorageUnavailable("the database was closed"))
 
     def _next_batch(self) -> list | None:
         """Wait for a job, then take every transactional job already waiting with it.

@@ -209,3 +209,14 @@ async def test_a_background_job_runs_after_the_jobs_queued_with_it_in_its_own_tr
     assert first.exception() is None and second.exception() is None
     assert ran == ["first", "second", "background"]  # queued after it, they still went first
     store.close()
+
+
+def test_a_background_job_left_waiting_when_the_store_closes_is_told_so(db_path):
+    store = Store(db_path)
+    store.start()
+    blocker = store.submit(lambda db: __import__("time").sleep(0.2), transaction=False)
+    waiting = store.submit(lambda db: None, background=True)
+    store.close()  # queued behind the blocker, before the background job's turn
+    blocker.result()
+    with pytest.raises(StorageUnavailable):
+        waiting.result(timeout=5)
