@@ -294,6 +294,12 @@ def serve(
             "--teams-emulator serves Teams without authentication, for local testing, but "
             "MICROSOFT_APP_ID is set: drop --teams-emulator to serve Teams with authentication"
         )
+    if teams_emulator and host not in ("127.0.0.1", "localhost", "::1"):
+        # Unauthenticated Teams on an address others can reach would take forged messages.
+        raise click.UsageError(
+            f"--teams-emulator serves Teams without authentication, so it listens on this "
+            f"machine only: drop --host {host}"
+        )
     settings = load_settings_or_exit(config_file)
     configure(log_format, log_level)
     try:

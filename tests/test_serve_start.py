@@ -180,6 +180,17 @@ def test_the_emulator_option_and_an_app_id_together_are_refused(tmp_path):
     assert "drop --teams-emulator to serve Teams with authentication" in result.output
 
 
+def test_the_unauthenticated_emulator_listens_on_this_machine_only(tmp_path):
+    result = CliRunner().invoke(
+        cli,
+        ["serve", "--teams-emulator", "--host", "0.0.0.0", "--db", str(tmp_path / "pg.db")],
+        env={"MICROSOFT_APP_ID": ""},
+    )
+    assert result.exit_code == 2
+    assert "listens on this machine only: drop --host 0.0.0.0" in result.output
+    assert not (tmp_path / "pg.db").exists()
+
+
 def test_an_app_id_without_a_tenant_says_single_tenant_is_the_default(tmp_path):
     config = tmp_path / "patronguard.yaml"
     runner = CliRunner()
