@@ -319,7 +319,17 @@ class PatronGuardOnSlack:
                 option = {"text": {"type": "plain_text", "text": str(answer)}, "value": answer}
                 state = {"type": element["type"], "selected_option": option if answer else None}
             values[block["block_id"]] = {element["action_id"]: state}
-        payload = {
+        return await self.interact(self.view_submission_of(view, values, user=user))
+
+    def view_submission(self, form_id: str, case_id: str, *, user: str) -> dict[str, Any]:
+        """A submission of form `form_id` for `case_id` with nothing answered."""
+        view = {"type": "modal", "callback_id": form_id, "private_metadata": case_id}
+        return self.view_submission_of(view, {}, user=user)
+
+    def view_submission_of(
+        self, view: dict[str, Any], values: dict[str, Any], *, user: str
+    ) -> dict[str, Any]:
+        return {
             "type": "view_submission",
             "team": {"id": "T0001", "domain": "test-library"},
             "user": {"id": user, "username": f"user-{user.lower()}", "team_id": "T0001"},
@@ -327,6 +337,7 @@ class PatronGuardOnSlack:
             "token": "legacy-verification-token",
             "trigger_id": self.slack.new_trigger_id(),
             "view": {
+                "blocks": [],
                 **view,
                 "id": "V0MODAL",
                 "team_id": "T0001",
@@ -337,7 +348,6 @@ class PatronGuardOnSlack:
             },
             "response_urls": [],
         }
-        return await self.interact(payload)
 
     # -- what happened -----------------------------------------------------------------------
 

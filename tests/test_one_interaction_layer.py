@@ -13,11 +13,13 @@ from bot.config import Settings
 from bot.notifiers.content import page_content
 from bot.slack.blocks import message_text
 from bot.teams.replies import view_activity
+from handlers import views as v
 from handlers.acknowledge import acknowledge_page
 from handlers.actors import Actor
 from handlers.cases import report_inquiry, show_case
 from handlers.closing import close_case
 from handlers.intake import IntakeDetails, submit_intake
+from handlers.interactions import BUTTONS, FORMS
 from handlers.page_views import acknowledged_notice, exhausted_notice, officer_page
 from handlers.pager import Delivery
 from handlers.steps import mark_step
@@ -156,23 +158,31 @@ async def test_a_step_and_a_close_at_once_never_leave_a_step_on_a_closed_case(
 # -- an actor who is nobody --------------------------------------------------------------
 
 
+def every_button(case_id: str) -> list[tuple[str, str]]:
+    """Every button the interaction layer knows, with a value of the shape it expects."""
+    values = {v.STEP_DONE: f"{case_id}:consult_counsel", v.STEP_NOT_APPLICABLE: f"{case_id}:x"}
+    values |= {v.REVIEW_DONE: "1", v.REMINDER_SEEN: "1"}
+    return [(name, values.get(name, case_id)) for name in BUTTONS]
+
+
 @pytest.mark.parametrize("user_id", NULL_IDS, ids=repr)
 async def test_slack_refuses_a_payload_that_names_nobody_before_any_handler(tmp_path, user_id):
     async with serve_slack(tmp_path) as pg:
         await pg.command()
         [case_id] = pg.case_ids()
         before = pg.rows("SELECT count(*) AS n FROM case_events")
-        for action_id, value in (
-            ("ack_page", case_id),
-            ("ack_case", case_id),
-            ("step_done", f"{case_id}:consult_counsel"),
-            ("release_hold", case_id),
-            ("review_done", "1"),
-        ):
+        for action_id, value in every_button(case_id):
             payload = pg.block_action({"action_id": action_id, "value": value}, user=STAFF)
             payload["user"]["id"] = user_id
             answer = await pg.interact(payload)
             assert answer.status == 400, (action_id, answer)
+        for form in FORMS:
+            # The same submission from a real person is answered (and refused as staff's).
+            assert (await pg.interact(pg.view_submission(form, case_id, user=STAFF))).status == 200
+            payload = pg.view_submission(form, case_id, user=STAFF)
+            payload["user"]["id"] = user_id
+            answer = await pg.interact(payload)
+            assert answer.status == 400, (form, answer)
         # A form field is always text: only an empty one names nobody.
         typed = "" if user_id is None else str(user_id)
         if not typed.strip():
@@ -194,10 +204,17 @@ async def test_teams_refuses_an_activity_that_names_nobody_before_any_handler(
         await teams.install(TEAMS_STAFF)
         await teams.say(TEAMS_STAFF, "an agent wants records")
         [case_id] = teams.read(lambda db: [r["id"] for r in db["cases"].rows])
-        for action, value in (("ack_page", case_id), ("release_hold", case_id)):
+        for action, value in every_button(case_id):
             activity = teams.activity(TEAMS_STAFF, value={"action": action, "value": value})
             activity["from"] = {"id": user_id, "name": "Nobody"}
-            assert await teams.post(activity) == 400
+            assert await teams.post(activity) == 400, action
+        for form in FORMS:
+            submitted = {"form": form, "value": case_id, "kind": "judicial_subpoena"}
+            real = teams.activity(TEAMS_STAFF, value=submitted)
+            assert await teams.post(real) in (200, 201), form  # answered for a real person
+            activity = teams.activity(TEAMS_STAFF, value=submitted)
+            activity["from"] = {"id": user_id, "name": "Nobody"}
+            assert await teams.post(activity) == 400, form
         case = teams.read(lambda db: cases.get_case(db, case_id))
         assert case.acknowledged_at is None and case.hold_released_at is None
 
