@@ -94,3 +94,16 @@ def test_extra_case_id_and_text_format(log_stream):
 def test_unknown_format_is_refused(log_stream):
     with pytest.raises(ValueError, match="json, text"):
         configure("xml", "INFO", stream=log_stream)  # type: ignore[arg-type]
+
+
+async def test_a_slack_request_leaves_patronguards_own_info_lines_on(log_stream, tmp_path):
+    """Bolt configures a logger per request from the app's: it must not be PatronGuard's."""
+    from tests.slack_harness import serve_slack
+
+    configure("json", "INFO", stream=log_stream)
+    async with serve_slack(tmp_path) as pg:
+        answer, _ = await pg.command()
+        assert answer.status == 200
+        assert logging.getLogger("patronguard").getEffectiveLevel() == logging.INFO
+        logging.getLogger("patronguard.pager").info("still heard")
+    assert any(line["message"] == "still heard" for line in lines_of(log_stream))

@@ -131,7 +131,9 @@ def attach_slack(
     _quiet_sdk_debug_logs()
     _keep_payloads_out_of_bolt_logs()
     bolt_app = AsyncApp(
-        name="patronguard",
+        # Bolt gives each request a logger named after the app, configured from `logger`:
+        # named "patronguard", it would set PatronGuard's own logger to Bolt's level.
+        name=BOLT_LOGGER,
         # The token alone: Bolt makes the client. Given a client too, Bolt would also read
         # SLACK_BOT_TOKEN from the process environment and log that the token is unused.
         token=credentials.bot_token,
