@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from storage.records import PRESERVATION_EVENTS_SQL
+
 migrations = Migrations("patronguard")
 
 # Written as SQL because sqlite-utils' create() cannot say ON DELETE CASCADE,
@@ -242,6 +244,14 @@ def m010_legal_process(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX releases_case ON releases(case_id)")
+    # The board report reads a period of each; without these it reads every case.
+    db.execute("CREATE INDEX processes_received ON processes(received_on)")
+    db.execute("CREATE INDEX releases_released ON releases(released_on)")
+    # Partial: only the few preservation events are in it, so other events cost nothing more.
+    db.execute(
+        "CREATE INDEX case_events_preservation ON case_events(at) "
+        f"WHERE kind IN {PRESERVATION_EVENTS_SQL}"
+    )
     # A hold placed to preserve records after an informal request ends on this date unless
     # counsel extends it; NULL for a hold that lasts until released.
     db.execute("ALTER TABLE cases ADD COLUMN hold_until TEXT")

@@ -117,7 +117,7 @@ def process_counts(db: Database, since: str, until: str, today: str) -> list[tup
     args = {"since": since, "until": until, "today": today}
     live = db.execute(
         f"SELECT p.kind, {deadline_sql(':today')}, count(*) FROM processes p "
-        "JOIN cases c ON c.id = p.case_id WHERE c.drill = 0 AND c.restricted = 0 "
+        "CROSS JOIN cases c ON c.id = p.case_id WHERE c.drill = 0 AND c.restricted = 0 "
         "AND p.received_on >= :since AND p.received_on < :until GROUP BY 1, 2",
         args,
     ).fetchall()
@@ -134,7 +134,7 @@ def release_counts(db: Database, since: str, until: str) -> list[tuple[str, int,
     args = {"since": since, "until": until}
     live = db.execute(
         "SELECT r.record_category, count(*), sum(r.items) FROM releases r "
-        "JOIN cases c ON c.id = r.case_id WHERE c.drill = 0 AND c.restricted = 0 "
+        "CROSS JOIN cases c ON c.id = r.case_id WHERE c.drill = 0 AND c.restricted = 0 "
         "AND r.released_on >= :since AND r.released_on < :until GROUP BY 1",
         args,
     ).fetchall()
@@ -152,9 +152,9 @@ def preservation_counts(db: Database, since: str, until: str) -> list[tuple[str,
     until) (stored times)."""
     args = {"since": since, "until": until}
     live = db.execute(
-        "SELECT e.kind, count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
-        "WHERE c.drill = 0 AND c.restricted = 0 AND e.at >= :since AND e.at < :until "
-        f"AND e.kind IN {PRESERVATION_EVENTS_SQL} "
+        "SELECT e.kind, count(*) FROM case_events e CROSS JOIN cases c ON c.id = e.case_id "
+        f"WHERE e.kind IN {PRESERVATION_EVENTS_SQL} AND e.at >= :since AND e.at < :until "
+        "AND c.drill = 0 AND c.restricted = 0 "
         "GROUP BY 1",
         args,
     ).fetchall()
