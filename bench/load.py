@@ -184,9 +184,10 @@ Machine:
 
 Reading the figures:
 
-- The bare app only acks; PatronGuard writes each case and its whole escalation before it
-  answers. Reports that arrive together are committed together by the single writer (one
-  fsync for the group, a savepoint each), so the burst costs a few fsyncs, not {args.n}.
+- The bare app only acks; PatronGuard writes each case, its frozen escalation (one row)
+  and the first officer's page before it answers. Reports that arrive together are
+  committed together by the single writer (one fsync for the group, a savepoint each), so
+  the burst costs a few fsyncs, not {args.n}.
 - In a burst each report waits for the ones ahead of it on serve's one event loop, so the
   ack grows with the CPU each report costs (the CPU row): besides the case and its
   escalation, serve builds the ack's Block Kit with slack_sdk's models, opens the intake
@@ -196,11 +197,10 @@ Reading the figures:
   15%, PatronGuard's own handlers about 10%, the rest Bolt, aiohttp, slack_sdk and the
   pager. The bare app makes no Web API call; the stand-in's own work (it checks every modal
   and page against Slack's schemas) runs on the same two cores as serve.
-- Time to first page is set by the pager's pacing, not by work: at most one page message a
-  second to an officer's DM (Slack's per-channel rate), each offering at most 25 cases, so
-  the last of {args.n} simultaneous cases waits for at least {-(-args.n // 25)} messages. The pager
-  and outbox are being redesigned (combined pages for every due case); this figure will move
-  when that lands.
+- Time to first page: the pager sends at most one page message a second to an officer's DM
+  (Slack's per-channel rate), and one message names every case due for that officer (with
+  Acknowledge buttons for the first 25, Slack's limit), so a burst reaches the officer in a
+  few messages (the last row) and its last case is named within about a second of its ack.
 """
 
 

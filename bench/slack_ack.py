@@ -133,8 +133,9 @@ Reading the figures:
 
 - Both apps run Bolt with `process_before_response=False`, which waits for `ack()` by
   polling every 10 ms (`slack_bolt/listener/asyncio_runner.py`): acks come in steps of
-  about 10 ms, and the bare app's ack is that first step. PatronGuard opens the case and
-  queues its whole escalation in one transaction (a real fsync) before it acks; whenever
+  about 10 ms, and the bare app's ack is that first step. PatronGuard opens the case,
+  freezes its escalation and queues the first page in one transaction (a real fsync) before
+  it acks; whenever
   that work ends after the first poll the ack waits for the next, so the ratio moves in
   steps of one poll, not smoothly.
 - The p99 is the second or third slowest of {args.n} samples. When its ratio misses, a few of
@@ -143,10 +144,8 @@ Reading the figures:
   (see the load above); from run to run the p99 ratio moves between about 1.0× and 2.6× here.
   Most acks take the same step as the bare app's (the p50 ratio).
 - The first page is not sent per command: the pager sends at most one page message a second
-  to an officer's DM (Slack's per-channel rate), offering at most 25 cases each. Reports
-  sent back to back (one every few tens of milliseconds, faster than 25 a second) outrun
-  that pace, so a backlog builds during the run and later cases wait longer; the pager is
-  being redesigned and this figure will move when that lands.
+  to an officer's DM (Slack's per-channel rate), and each names every case then due for that
+  officer, so a case reported just after a message waits up to a second for the next.
 """
 
 
