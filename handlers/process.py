@@ -6,7 +6,7 @@ note is short and redacted. A release cannot be logged before the process it ans
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time
 
@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from handlers import escalation
 from handlers import views as v
 from handlers.access import REPLAYED, load_visible, refuse_unless_privileged, transact
-from handlers.actors import COUNSEL, Actor, person_for_ref, role_of
+from handlers.actors import COUNSEL, Actor, Role, person_for_ref, role_of
 from handlers.outage import storage_guard
 from handlers.presenters import case_card, process_form, release_form
 from handlers.redact import redact
@@ -93,11 +93,7 @@ async def record_process(
         return parsed
     now = services.now()
 
-    def record(db: Database) -> tuple[CaseRecord, LegalRecord] | v.Reply:
-        loaded = load_visible(db, actor, role, case_id, open_only=True)
-        if isinstance(loaded, v.Reply):
-            return loaded
-        case, _ = loaded
+    def record(db: Database, case: CaseRecord) -> v.Reply | None:
         at = to_text(now)
         process = replace(parsed, case_id=case.id, recorded_at=at, recorded_by=actor.ref)
         processes.save_process(db, process)
@@ -109,13 +105,12 @@ async def record_process(
             db, case.id, at=at, kind="process_recorded", code=process.kind, by_user=actor.ref
         )
         saved = processes.get_process(db, case.id)
-        updated = cases.require_case(db, case.id)
         escalation.cancel_reminders(db, case.id)
         if saved is not None and saved.due_on and not saved.responded_at:
-            _queue_reminders(services, db, updated, saved, now)
-        return updated, legal_record(db, case.id)
+            _queue_reminders(services, db, cases.require_case(db, case.id), saved, now)
+        return None
 
-    return await _card_after(services, actor, role, record, delivery_key)
+    return await _card_after(services, actor, role, case_id, record, delivery_key, open_only=True)
 
 
 @storage_guard
@@ -149,11 +144,7 @@ async def record_release(
         )
     now = services.now()
 
-    def record(db: Database) -> tuple[CaseRecord, LegalRecord] | v.Reply:
-        loaded = load_visible(db, actor, role, case_id, open_only=True)
-        if isinstance(loaded, v.Reply):
-            return loaded
-        case, _ = loaded
+    def record(db: Database, case: CaseRecord) -> v.Reply | None:
         if processes.get_process(db, case.id) is None:
             return _no_process(case.id)
         at = to_text(now)
@@ -167,9 +158,9 @@ async def record_release(
             by=actor.ref,
         )
         cases.record_event(db, case.id, at=at, kind="released", code=category, by_user=actor.ref)
-        return cases.require_case(db, case.id), legal_record(db, case.id)
+        return None
 
-    return await _card_after(services, actor, role, record, delivery_key)
+    return await _card_after(services, actor, role, case_id, record, delivery_key, open_only=True)
 
 
 @storage_guard
@@ -183,20 +174,16 @@ async def record_response(
         return refused
     now = services.now()
 
-    def record(db: Database) -> tuple[CaseRecord, LegalRecord] | v.Reply:
-        loaded = load_visible(db, actor, role, case_id)
-        if isinstance(loaded, v.Reply):
-            return loaded
-        case, _ = loaded
+    def record(db: Database, case: CaseRecord) -> v.Reply | None:
         if processes.get_process(db, case.id) is None:
             return _no_process(case.id)
         at = to_text(now)
         if processes.record_response(db, case.id, at=at, on=_today(services).isoformat()):
             cases.record_event(db, case.id, at=at, kind="responded", by_user=actor.ref)
         escalation.cancel_reminders(db, case.id)
-        return cases.require_case(db, case.id), legal_record(db, case.id)
+        return None
 
-    return await _card_after(services, actor, role, record, delivery_key)
+    return await _card_after(services, actor, role, case_id, record, delivery_key)
 
 
 # -- preserving records after an informal request ------------------------------------------
@@ -215,11 +202,7 @@ async def preserve_records(
     now = services.now()
     until = to_text(now + services.settings.legal_process.preservation)
 
-    def preserve(db: Database) -> tuple[CaseRecord, LegalRecord] | v.Reply:
-        loaded = load_visible(db, actor, role, case_id)
-        if isinstance(loaded, v.Reply):
-            return loaded
-        case, _ = loaded
+    def preserve(db: Database, case: CaseRecord) -> v.Reply | None:
         if not services.playbook.presentation(case.presented).unauthorized:
             return v.refusal(
                 "Preserving records is for a request made without legal process.",
@@ -237,9 +220,9 @@ async def preserve_records(
             hold_released_by=None,
         )
         cases.record_event(db, case.id, at=at, kind="preserved", by_user=actor.ref)
-        return cases.require_case(db, case.id), legal_record(db, case.id)
+        return None
 
-    return await _card_after(services, actor, role, preserve, delivery_key)
+    return await _card_after(services, actor, role, case_id, preserve, delivery_key)
 
 
 @storage_guard
@@ -255,11 +238,7 @@ async def extend_preservation(
     now = services.now()
     extra = services.settings.legal_process.preservation
 
-    def extend(db: Database) -> tuple[CaseRecord, LegalRecord] | v.Reply:
-        loaded = load_visible(db, actor, role, case_id)
-        if isinstance(loaded, v.Reply):
-            return loaded
-        case, _ = loaded
+    def extend(db: Database, case: CaseRecord) -> v.Reply | None:
         if not case.on_hold or case.hold_until is None:
             return v.refusal(f"Case {case.id} has no preservation to extend.", case_id=case.id)
         until = max(from_text(case.hold_until), now) + extra
@@ -267,9 +246,9 @@ async def extend_preservation(
         cases.record_event(
             db, case.id, at=to_text(now), kind="preservation_extended", by_user=actor.ref
         )
-        return cases.require_case(db, case.id), legal_record(db, case.id)
+        return None
 
-    return await _card_after(services, actor, role, extend, delivery_key)
+    return await _card_after(services, actor, role, case_id, extend, delivery_key)
 
 
 async def release_lapsed_preservations(services: Services) -> list[str]:
@@ -357,11 +336,26 @@ def _queue_reminders(
 async def _card_after(
     services: Services,
     actor: Actor,
-    role: str,
-    job: object,
+    role: Role,
+    case_id: str,
+    change: Callable[[Database, CaseRecord], v.Reply | None],
     delivery_key: str | None,
+    *,
+    open_only: bool = False,
 ) -> v.Reply:
-    result = await transact(services, job, delivery_key=delivery_key)  # type: ignore[arg-type]
+    """Load the case the actor may see, apply `change` (a refusal stops it) in the same
+    transaction, and answer with the case card as it now stands."""
+
+    def job(db: Database) -> tuple[CaseRecord, LegalRecord] | v.Reply:
+        loaded = load_visible(db, actor, role, case_id, open_only=open_only)
+        if isinstance(loaded, v.Reply):
+            return loaded
+        refused = change(db, loaded[0])
+        if refused is not None:
+            return refused
+        return cases.require_case(db, case_id), legal_record(db, case_id)
+
+    result = await transact(services, job, delivery_key=delivery_key)
     if result is REPLAYED:
         return v.REPLAYED
     if isinstance(result, v.Reply):
