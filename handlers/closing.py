@@ -8,10 +8,11 @@ from sqlite_utils import Database
 
 from handlers import escalation
 from handlers import views as v
-from handlers.access import REPLAYED, load_visible, refuse_unless_privileged, transact
+from handlers.access import load_visible, refuse_unless_privileged
 from handlers.actors import Actor, role_of
+from handlers.card_reply import card_after
 from handlers.outage import storage_guard
-from handlers.presenters import SUMMARY_MAX, case_card, close_form
+from handlers.presenters import SUMMARY_MAX, close_form
 from handlers.redact import redact
 from handlers.services import Services
 from playbooks.engine import outstanding_steps
@@ -101,12 +102,4 @@ async def close_case(
         escalation.queue_reporter_card(db, updated, now)
         return updated, cases.step_records(db, case.id)
 
-    result = await transact(services, close, delivery_key=delivery_key)
-    if result is REPLAYED:
-        return v.REPLAYED
-    if isinstance(result, v.Reply):
-        return result
-    assert isinstance(result, tuple)
-    services.on_queued()
-    case, steps = result
-    return v.Reply(view=case_card(services, case, steps, viewer_role=role), case_id=case.id)
+    return await card_after(services, role, close, delivery_key)

@@ -6,10 +6,10 @@ from sqlite_utils import Database
 
 from handlers import escalation
 from handlers import views as v
-from handlers.access import REPLAYED, load_visible, refuse_unless_privileged, transact
+from handlers.access import load_visible, refuse_unless_privileged
 from handlers.actors import Actor, role_of
+from handlers.card_reply import card_after
 from handlers.outage import storage_guard
-from handlers.presenters import case_card
 from handlers.services import Services
 from storage import cases
 from storage.records import CaseRecord, StepRecord
@@ -41,12 +41,4 @@ async def release_hold(
         escalation.queue_reporter_card(db, updated, now)
         return updated, cases.step_records(db, case.id)
 
-    result = await transact(services, release, delivery_key=delivery_key)
-    if result is REPLAYED:
-        return v.REPLAYED
-    if isinstance(result, v.Reply):
-        return result
-    assert isinstance(result, tuple)
-    services.on_queued()
-    case, steps = result
-    return v.Reply(view=case_card(services, case, steps, viewer_role=role), case_id=case.id)
+    return await card_after(services, role, release, delivery_key)

@@ -6,10 +6,10 @@ from sqlite_utils import Database
 
 from handlers import escalation
 from handlers import views as v
-from handlers.access import REPLAYED, load_visible, transact
+from handlers.access import load_visible
 from handlers.actors import Actor, role_of
+from handlers.card_reply import card_after
 from handlers.outage import storage_guard
-from handlers.presenters import case_card
 from handlers.services import Services
 from playbooks.engine import DONE, NOT_APPLICABLE, StepState, may_act
 from storage import cases
@@ -54,12 +54,4 @@ async def mark_step(
         escalation.queue_reporter_card(db, updated, now)
         return updated, cases.step_records(db, case.id)
 
-    result = await transact(services, record, delivery_key=delivery_key)
-    if result is REPLAYED:
-        return v.REPLAYED
-    if isinstance(result, v.Reply):
-        return result
-    assert isinstance(result, tuple)
-    services.on_queued()
-    case, steps = result
-    return v.Reply(view=case_card(services, case, steps, viewer_role=role), case_id=case.id)
+    return await card_after(services, role, record, delivery_key)
