@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -80,7 +81,16 @@ async def purge_expired(
     cut = _cutoffs(services)
     store = services.store
     if dry_run:  # reads only: no write lock, so a running serve is not held up
-        return await store.run(lambda db: store_purge.plan_purge(db, **cut), transaction=False)
+        return await store.run(
+            lambda db: store_purge.plan_purge(
+                db,
+                now=cut["now"],
+                drills_before=cut["drills_before"],
+                demands_before=cut["demands_before"],
+                events_before=cut["events_before"],
+            ),
+            transaction=False,
+        )
     held = await store.run(store_purge.held_cases, transaction=False)
     if not await store.run(lambda db: store_purge.anything_due(db, **cut), transaction=False):
         return PurgePlan(held=held)
@@ -140,10 +150,7 @@ async def _in_chunks(
 
     while True:
         began = loop.time()
-        result, took = await store.run(
-            lambda db, limit=size: timed(db, limit),  # type: ignore[misc]
-            background=True,
-        )
+        result, took = await store.run(functools.partial(timed, limit=size), background=True)
         if pace.checkpoint_each_chunk:
             await store.run(store_purge.checkpoint_passive, transaction=False, background=True)
         busy = loop.time() - began
