@@ -11,11 +11,11 @@ from handlers import escalation
 from handlers import views as v
 from handlers.access import REPLAYED, load_visible, transact
 from handlers.actors import Actor, is_privileged, role_of
+from handlers.card_reply import CardContent, card_content, card_reply
 from handlers.outage import storage_guard
-from handlers.presenters import case_card, day_text, guidance_view, intake_form
+from handlers.presenters import day_text, guidance_view, intake_form
 from handlers.services import Services
 from storage import cases, processes
-from storage.processes import legal_record
 from storage.records import CaseRecord
 from storage.timefmt import to_text
 
@@ -73,19 +73,12 @@ async def report_inquiry(
 async def show_case(services: Services, actor: Actor, case_id: str) -> v.Reply:
     role = role_of(services.settings, actor)
 
-    def load(db: Database) -> tuple[Any, ...] | v.Reply:
+    def load(db: Database) -> CardContent | v.Reply:
         loaded = load_visible(db, actor, role, case_id)
-        if isinstance(loaded, v.Reply):
-            return loaded
-        case, steps = loaded
-        return case, steps, cases.intake_changes(db, case.id), legal_record(db, case.id)
+        return loaded if isinstance(loaded, v.Reply) else card_content(db, *loaded)
 
     found = await services.store.run(load)
-    if isinstance(found, v.Reply):
-        return found
-    case, steps, changes, legal = found
-    view = case_card(services, case, steps, viewer_role=role, changes=changes, legal=legal)
-    return v.Reply(view=view, case_id=case.id)
+    return found if isinstance(found, v.Reply) else card_reply(services, role, found)
 
 
 @storage_guard

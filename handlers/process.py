@@ -14,16 +14,17 @@ from sqlite_utils import Database
 
 from handlers import escalation
 from handlers import views as v
-from handlers.access import REPLAYED, load_visible, refuse_unless_privileged, transact
+from handlers.access import load_visible, refuse_unless_privileged
 from handlers.actors import COUNSEL, Actor, Role, person_for_ref, role_of
+from handlers.card_reply import card_after
 from handlers.outage import storage_guard
-from handlers.presenters import case_card, process_form, release_form
+from handlers.presenters import process_form, release_form
 from handlers.redact import redact
 from handlers.services import Services
 from playbooks.model import NONDISCLOSURE
 from storage import cases, processes
 from storage.processes import LegalRecord, ProcessRecord, legal_record
-from storage.records import CaseRecord
+from storage.records import CaseRecord, StepRecord
 from storage.timefmt import from_text, to_text
 
 NOTE_MAX = 120
@@ -346,26 +347,16 @@ async def _card_after(
     """Load the case the actor may see, apply `change` (a refusal stops it) in the same
     transaction, and answer with the case card as it now stands."""
 
-    def job(db: Database) -> tuple[CaseRecord, LegalRecord] | v.Reply:
+    def job(db: Database) -> tuple[CaseRecord, dict[str, StepRecord]] | v.Reply:
         loaded = load_visible(db, actor, role, case_id, open_only=open_only)
         if isinstance(loaded, v.Reply):
             return loaded
         refused = change(db, loaded[0])
         if refused is not None:
             return refused
-        return cases.require_case(db, case_id), legal_record(db, case_id)
+        return cases.require_case(db, case_id), cases.step_records(db, case_id)
 
-    result = await transact(services, job, delivery_key=delivery_key)
-    if result is REPLAYED:
-        return v.REPLAYED
-    if isinstance(result, v.Reply):
-        return result
-    assert isinstance(result, tuple)
-    services.on_queued()
-    case, legal = result
-    steps = await services.store.run(lambda db: cases.step_records(db, case.id))
-    view = case_card(services, case, steps, viewer_role=role, legal=legal)
-    return v.Reply(view=view, case_id=case.id)
+    return await card_after(services, role, job, delivery_key)
 
 
 def _process_answers(services: Services, answers: Mapping[str, object]) -> ProcessRecord | v.Reply:

@@ -232,3 +232,16 @@ def test_the_forms_render_in_both_channels(services):
         assert slack == teams == [f.name for f in form.fields]
     dates = [b for b in modal_view(process_form(services, "PG-ABC234", None))["blocks"]]
     assert any(b.get("element", {}).get("type") == "datepicker" for b in dates)
+
+
+async def test_every_card_an_officer_gets_back_shows_the_legal_record(services, staff, officer):
+    """Marking a step answers with the same card as opening the case: process and all."""
+    from handlers.steps import mark_step
+
+    case_id = await subpoena_case(services, staff, officer)
+    await record_process(services, officer, case_id, SUBPOENA)
+    marked = await mark_step(services, officer, case_id, "consult_counsel", state="done")
+    opened = await show_case(services, officer, case_id)
+    assert any(f.label == "Response due" for f in marked.view.facts)
+    assert marked.view.facts == opened.view.facts
+    assert marked.view.buttons == opened.view.buttons
