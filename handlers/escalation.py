@@ -178,6 +178,37 @@ def stop_escalation(db: Database, case_id: str) -> None:
     pages.cancel_escalation(db, case_id)
 
 
+def _key_of(settings: Settings, person: Contact) -> str:
+    """Counsel is addressed as "counsel" in the outbox; an officer by their key."""
+    return "counsel" if person is settings.counsel else person.key
+
+
+def _queue_to(
+    db: Database,
+    settings: Settings,
+    case_id: str,
+    person: Contact,
+    kind: PageKind,
+    tag: str,
+    page_channels: frozenset[str],
+    due: datetime,
+    position: int,
+) -> None:
+    """One message to one person outside the escalation: chat first, fallbacks later."""
+    lanes = _person_lanes(
+        case_id=case_id,
+        key=_key_of(settings, person),
+        person=person,
+        kind=kind,
+        tag=tag,
+        page_channels=page_channels,
+        due=due,
+        fallback_after=settings.escalation.fallback_after,
+        position=position,
+    )
+    _queue(db, case_id, lanes)
+
+
 def _queue(db: Database, case_id: str, planned: list[PlannedPage]) -> None:
     for page in planned:
         pages.queue_page(
@@ -199,18 +230,7 @@ def queue_counsel(
     counsel = settings.counsel
     if counsel is None:
         return
-    lanes = _person_lanes(
-        case_id=case_id,
-        key="counsel",
-        person=counsel,
-        kind="counsel",
-        tag="counsel",
-        page_channels=page_channels,
-        due=now,
-        fallback_after=settings.escalation.fallback_after,
-        position=-1,
-    )
-    _queue(db, case_id, lanes)
+    _queue_to(db, settings, case_id, counsel, "counsel", "counsel", page_channels, now, -1)
 
 
 def queue_change_notice(
@@ -223,19 +243,8 @@ def queue_change_notice(
     now: datetime,
 ) -> None:
     """Tell the officer who has the case that the reporter changed its details."""
-    key = "counsel" if person is settings.counsel else person.key
-    lanes = _person_lanes(
-        case_id=case.id,
-        key=key,
-        person=person,
-        kind="changed",
-        tag=f"changed:{to_text(now)}",
-        page_channels=page_channels,
-        due=now,
-        fallback_after=settings.escalation.fallback_after,
-        position=-2,
-    )
-    _queue(db, case.id, lanes)
+    tag = f"changed:{to_text(now)}"
+    _queue_to(db, settings, case.id, person, "changed", tag, page_channels, now, -2)
 
 
 def queue_reporter_card(db: Database, case: CaseRecord, now: datetime) -> None:
@@ -319,23 +328,11 @@ def queue_reminder(
 ) -> None:
     """A deadline reminder to the officer who has the case (else the first in the chain)
     and to counsel, through the same outbox as pages."""
-    holder = _holder(settings, case)
-    people = [(p.key, p) for p in (holder,) if p is not None]
-    if settings.counsel is not None:
-        people.append(("counsel", settings.counsel))
-    for key, person in people:
-        lanes = _person_lanes(
-            case_id=case.id,
-            key=key,
-            person=person,
-            kind="deadline",
-            tag=f"deadline:{tag}:{key}",
-            page_channels=page_channels,
-            due=at,
-            fallback_after=settings.escalation.fallback_after,
-            position=-3,
-        )
-        _queue(db, case.id, lanes)
+    for person in (_holder(settings, case), settings.counsel):
+        if person is not None:
+            key = _key_of(settings, person)
+            what = f"deadline:{tag}:{key}"
+            _queue_to(db, settings, case.id, person, "deadline", what, page_channels, at, -3)
 
 
 def cancel_reminders(db: Database, case_id: str) -> None:
