@@ -10,7 +10,8 @@ from storage.records import PRESERVATION_EVENTS_SQL, StepState, deadline_sql
 # through beats the purge's indexes, which would fetch every row out of order.
 WHOLE_TABLE = "NOT INDEXED"
 # Counts kept for purged cases are by month: a month counts when it overlaps [since, until).
-KEPT_MONTHS = "month >= substr(?1, 1, 7) AND month || '-01' < substr(?2, 1, 10)"
+# Bound as :since and :until, stored times or YYYY-MM-DD dates alike.
+KEPT_MONTHS = "month >= substr(:since, 1, 7) AND month || '-01' < substr(:until, 1, 10)"
 
 
 def case_counts(db: Database, since: str, until: str) -> list[dict]:
@@ -39,7 +40,7 @@ def case_rows_for_report(db: Database, since: str, until: str) -> list[dict]:
     kept = db.query(
         "SELECT month, presented, requester_kind, outcome, restricted, n FROM report_counts "
         f"WHERE source = 'case' AND {KEPT_MONTHS}",
-        [since, until],
+        {"since": since, "until": until},
     )
     return [*live, *kept]
 
@@ -54,7 +55,7 @@ def demand_counts(db: Database, since: str, until: str) -> list[dict]:
     )
     kept = db.query(
         f"SELECT requester_kind, n FROM report_counts WHERE source = 'demand' AND {KEPT_MONTHS}",
-        [since, until],
+        {"since": since, "until": until},
     )
     return [*live, *kept]
 
@@ -127,7 +128,7 @@ def process_counts(db: Database, since: str, until: str, today: str) -> list[tup
     ).fetchall()
     kept = db.execute(
         "SELECT kind, deadline, sum(n) FROM process_counts WHERE restricted = 0 "
-        "AND month >= substr(:since, 1, 7) AND month || '-01' < :until GROUP BY 1, 2",
+        f"AND {KEPT_MONTHS} GROUP BY 1, 2",
         args,
     ).fetchall()
     return [*live, *kept]
@@ -144,7 +145,7 @@ def release_counts(db: Database, since: str, until: str) -> list[tuple[str, int,
     ).fetchall()
     kept = db.execute(
         "SELECT record_category, sum(releases), sum(items) FROM release_counts "
-        "WHERE restricted = 0 AND month >= substr(:since, 1, 7) AND month || '-01' < :until "
+        f"WHERE restricted = 0 AND {KEPT_MONTHS} "
         "GROUP BY 1",
         args,
     ).fetchall()
@@ -163,9 +164,7 @@ def preservation_counts(db: Database, since: str, until: str) -> list[tuple[str,
         args,
     ).fetchall()
     kept = db.execute(
-        "SELECT kind, sum(n) FROM event_counts WHERE restricted = 0 "
-        "AND month >= substr(:since, 1, 7) AND month || '-01' < substr(:until, 1, 10) "
-        "GROUP BY 1",
+        f"SELECT kind, sum(n) FROM event_counts WHERE restricted = 0 AND {KEPT_MONTHS} GROUP BY 1",
         args,
     ).fetchall()
     return [*live, *kept]
